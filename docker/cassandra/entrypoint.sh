@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts one Cassandra node from environment variables set by fedsim's plan:
+#   FEDSIM_CLUSTER_NAME, FEDSIM_DC, FEDSIM_RACK, FEDSIM_SEEDS (comma-separated addresses),
+#   FEDSIM_ADDRESS (defaults to the container's address), FEDSIM_TOKEN (initial token, optional),
+#   FEDSIM_HEAP (e.g. 512M), FEDSIM_DNAT ("dst:port>gw:port" rules: cross-region peer traffic is
+#   sent to the region's gateway), FEDSIM_JVM_EXTRA.
+set -euo pipefail
+addr="${FEDSIM_ADDRESS:-$(hostname -i | awk '{print $1}')}"
+heap="${FEDSIM_HEAP:-512M}"
+
+# Cross-region paths go through the gateway: DNAT each remote peer to its proxy. The rules are
+# in this container's own network namespace; they need NET_ADMIN.
+for rule in ${FEDSIM_DNAT:-}; do
+  dst="${rule%%>*}"; gw="${rule##*>}"
+  iptables -t nat -A OUTPUT -p tcp -d "${dst%%:*}" --dport "${dst##*:}" -j DNAT --to-destination "$gw"
+done
+
+token_line=""
+if [ -n "${FEDSIM_TOKEN:-}" ]; then token_line="initial_token: \"${FEDSIM_TOKEN}\""; fi
+cat > /etc/cassandra/cassandra.yaml <<YAML
+cluster_name: "${FEDSIM_CLUSTER_NAME:-fedsim}"
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: GossipingPropertyFileSnitch
+num_tokens: 1
+${token_line}
+auto_bootstrap: false
+listen_address: ${addr}
+broadcast_address: ${addr}
+rpc_address: 0.0.0.0
+broadcast_rpc_address: ${addr}
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters: [{seeds: "${FEDSIM_SEEDS:-$addr}"}]
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+data_file_directories: [/var/lib/cassandra/data]
+commitlog_directory: /var/lib/cassandra/commitlog
+saved_caches_directory: /var/lib/cassandra/saved_caches
+hints_directory: /var/lib/cassandra/hints
+cdc_raw_directory: /var/lib/cassandra/cdc_raw
+auto_snapshot: false
+max_hint_window: 3h
+read_request_timeout: 5000ms
+write_request_timeout: 2000ms
+request_timeout: 10000ms
+YAML
+printf 'dc=%s\nrack=%s\n' "${FEDSIM_DC:-dc1}" "${FEDSIM_RACK:-rack1}" > /etc/cassandra/cassandra-rackdc.properties
+
+lib=/opt/cassandra/lib
+jamm="$(ls $lib/jamm-*.jar | head -1)"
+exporter="$(ls $lib/jmx_prometheus_javaagent-*.jar | head -1)"
+mapfile -t jvm_opts < <(grep -v '^\s*#' /etc/cassandra/jvm17.options | grep -v '^\s*$')
+# shellcheck disable=SC2086
+exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} \
+  -javaagent:"$jamm" -javaagent:"$exporter"=7070:/etc/cassandra/jmx-exporter.yaml \
+  -Dcassandra-foreground=yes -Dcassandra.config=file:///etc/cassandra/cassandra.yaml \
+  -Dcassandra-rackdc.properties=file:///etc/cassandra/cassandra-rackdc.properties \
+  -Dlogback.configurationFile=/etc/cassandra/logback.xml -Dcassandra.logdir=/var/log/cassandra \
+  -Dcassandra.storagedir=/var/lib/cassandra -Dcassandra.jmx.local.port=7199 \
+  -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=2000 \
+  -Dcassandra.unsafesystem=true \
+  -cp "/etc/cassandra:$lib/*" org.apache.cassandra.service.CassandraDaemon

@@ -1,0 +1,27 @@
+import { ensureEngine } from '../runtime/engine.js';
+import { listImages } from '../runtime/images.js';
+
+/** `fedsim doctor`: Node, the engine (provisioned where possible) and which images are present. */
+export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
+  const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
+  const engine = await ensureEngine(say);
+  const images = await listImages(engine);
+  const findings = {
+    node: process.versions.node,
+    engine: { endpoint: engine.endpoint, version: engine.version, apiVersion: engine.apiVersion },
+    images,
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [
+    `node      ${findings.node}`,
+    `engine    Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.endpoint}`,
+    'images',
+    ...images.map((i) => `  ${i.present ? 'present' : 'missing'}  ${i.component.padEnd(12)} ${i.source.padEnd(8)} ${i.ref}`),
+  ];
+  const missing = images.filter((i) => i.source === 'local' && !i.present).map((i) => i.component);
+  if (missing.length) out.push(`missing local images: ${missing.join(', ')}; \`fedsim images build\` builds them.`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

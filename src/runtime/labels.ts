@@ -1,0 +1,25 @@
+/** Every Docker object fedsim creates carries these labels, so that down, heal and gc can find it. */
+export const LABEL = {
+  managed: 'io.fedsim.managed',
+  federation: 'io.fedsim.federation',
+  role: 'io.fedsim.role',
+  region: 'io.fedsim.region',
+  cluster: 'io.fedsim.cluster',
+  node: 'io.fedsim.node',
+  component: 'io.fedsim.component',
+  recipeHash: 'io.fedsim.recipe-hash',
+  topology: 'io.fedsim.topology',
+} as const;
+
+export type Role = 'node' | 'gateway' | 'prometheus' | 'alertmanager' | 'grafana' | 'smoke';
+
+export function federationLabels(federation: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.federation]: federation, ...extra };
+}
+
+/** A dockerode `filters` value that matches everything of one federation (or of fedsim at all). */
+export function labelFilter(federation?: string): { label: string[] } {
+  const label = [`${LABEL.managed}=true`];
+  if (federation) label.push(`${LABEL.federation}=${federation}`);
+  return { label };
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure parts, seconds) and `engine` (real Docker engine, real databases).
+// Engine tests share one engine and its images; they run one file at a time so a 2-core machine is
+// not asked to start several federations at once.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
+      {
+        test: {
+          name: 'engine',
+          include: ['test/engine/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 400_000,
+          globalSetup: ['test/engine/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
