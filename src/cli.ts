@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { FedsimError } from './errors.js';
 import { doctorCommand } from './commands/doctor.js';
+import { downCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
 
 const program = new Command('fedsim')
@@ -20,6 +21,23 @@ images
   .description('build the local images that are missing (each keyed by a hash of its recipe)')
   .argument('[components...]', 'only these components (and the base they need)')
   .action(imagesBuildCommand);
+
+program.command('validate').description('check a topology file; touches no engine').argument('<file>').action(validateCommand);
+program.command('schema').description('print the JSON Schema of topology files (for editors)').action(schemaCommand);
+program
+  .command('up')
+  .description('bring a federation up from a topology file and leave it running')
+  .argument('<file>', 'topology file (YAML or JSON)')
+  .option('--name <name>', 'federation name (default: the file\'s name, else "fedsim")')
+  .addOption(new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'))
+  .action(upCommand);
+program.command('status').description('federations that are up: containers, state, ports').argument('[name]').option('--json', 'print as JSON').action(statusCommand);
+program
+  .command('down')
+  .description('remove a federation (everything labelled with its name); idempotent')
+  .argument('[name]')
+  .option('--all', 'every federation')
+  .action(downCommand);
 
 try {
   await program.parseAsync(process.argv);

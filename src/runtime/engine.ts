@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
+import { Agent } from 'node:http';
 import Docker from 'dockerode';
 import { FedsimError, reason } from '../errors.js';
 
@@ -22,11 +23,13 @@ function endpointOf(): string {
 /** Reaches the engine at DOCKER_HOST or the default socket; a FedsimError when nothing answers. */
 export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
   const endpoint = endpointOf();
-  const docker = new Docker({ timeout: timeoutMs });
+  // No keep-alive: idle sockets to the engine would hold a finished command open for a minute.
+  const agent = () => (endpoint.startsWith('unix://') || endpoint.startsWith('tcp://') || endpoint.startsWith('http://') ? new Agent({ keepAlive: false }) : undefined);
+  const docker = new Docker({ timeout: timeoutMs, agent: agent() } as Docker.DockerOptions);
   try {
     const v = await docker.version();
     // Later calls (image builds, log streams) can be long: only the first answer is bounded.
-    return { docker: new Docker(), endpoint, version: v.Version, apiVersion: v.ApiVersion };
+    return { docker: new Docker({ agent: agent() } as Docker.DockerOptions), endpoint, version: v.Version, apiVersion: v.ApiVersion };
   } catch (err) {
     throw new FedsimError(
       process.env.DOCKER_HOST

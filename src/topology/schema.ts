@@ -23,10 +23,10 @@ const pairLink = z.strictObject({
   both: z.boolean().default(false).describe('apply to both directions'),
 });
 
+/** Memory per node in MiB, written "1536m", "2g" or a number of MiB. */
 const memory = z
-  .string()
-  .regex(/^\d+[mg]$/i, 'expected a size like "1536m" or "2g"')
-  .transform((s) => Number.parseInt(s, 10) * (/g$/i.test(s) ? 1024 : 1))
+  .union([z.number().int(), z.string().regex(/^\d+[mg]$/i, 'expected a size like "1536m" or "2g"')])
+  .transform((s) => (typeof s === 'number' ? s : Number.parseInt(s, 10) * (/g$/i.test(s) ? 1024 : 1)))
   .refine((mb) => mb >= 768 && mb <= 65536, 'expected between 768m and 64g per node');
 
 export const FLAVORS = ['cassandra', 'scylla'] as const;
@@ -119,5 +119,10 @@ export const TopologySchema = z
   });
 
 export type TopologyInput = z.input<typeof TopologySchema>;
+
+/** Parses a topology given as data (the API's entry point); a parsed topology parses to itself. */
+export function parseTopology(input: TopologyInput | Topology): Topology {
+  return TopologySchema.parse(input);
+}
 export type Topology = z.output<typeof TopologySchema>;
 export type ClusterSpec = Topology['clusters'][number];

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { FedsimError } from '../errors.js';
+import { connectEngine } from '../runtime/engine.js';
+import { federationNames, removeFederation, up } from '../runtime/federation.js';
+import { imageSourceFrom } from '../runtime/images.js';
+import { LABEL, labelFilter } from '../runtime/labels.js';
+import { loadTopology } from '../topology/file.js';
+import { TopologySchema } from '../topology/schema.js';
+import { interruptSignal } from './interrupt.js';
+
+const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
+
+/** `fedsim validate FILE`: parses and checks; touches no engine. */
+export async function validateCommand(file: string): Promise<void> {
+  const t = loadTopology(file);
+  const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
+  process.stdout.write(`${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`);
+}
+
+/** `fedsim schema`: JSON Schema of topology files, generated from the zod schema. */
+export async function schemaCommand(): Promise<void> {
+  const schema = z.toJSONSchema(TopologySchema, { io: 'input', unrepresentable: 'any' });
+  process.stdout.write(`${JSON.stringify({ ...schema, title: 'fedsim topology' }, null, 2)}\n`);
+}
+
+/** `fedsim up FILE [--name N]`: brings the federation up and leaves it running. */
+export async function upCommand(file: string, opts: { name?: string; imageSource?: string }): Promise<void> {
+  const topology = loadTopology(file);
+  const engine = await connectEngine();
+  const t0 = Date.now();
+  const fed = await up(engine, topology, { name: opts.name, imageSource: imageSourceFrom(opts.imageSource), say, signal: interruptSignal(say) });
+  await fed.close();
+  process.stdout.write(`federation ${fed.name} is up (${((Date.now() - t0) / 1000).toFixed(1)} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`);
+}
+
+interface NodeStatus {
+  name: string;
+  role: string;
+  region: string;
+  cluster?: string;
+  state: string;
+  ports: string[];
+}
+
+/** `fedsim status [NAME] [--json]`: federations running, their containers with state and ports. */
+export async function statusCommand(name: string | undefined, opts: { json?: boolean }): Promise<void> {
+  const engine = await connectEngine();
+  const names = name ? [name] : await federationNames(engine);
+  const out: { name: string; containers: NodeStatus[] }[] = [];
+  for (const n of names) {
+    const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
+    if (name && containers.length === 0) throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+    out.push({
+      name: n,
+      containers: containers
+        .map((c) => ({
+          name: c.Labels[LABEL.node] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          role: c.Labels[LABEL.role] ?? '?',
+          region: c.Labels[LABEL.region] ?? '',
+          cluster: c.Labels[LABEL.cluster],
+          state: c.State === 'running' ? 'up' : c.State === 'paused' ? 'paused' : 'down',
+          ports: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
+        }))
+        .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
+    });
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  if (!out.length) {
+    process.stdout.write('no federation is up\n');
+    return;
+  }
+  for (const f of out) {
+    process.stdout.write(`federation ${f.name}\n`);
+    for (const c of f.containers) {
+      const where = [c.region, c.cluster].filter(Boolean).join(' ');
+      process.stdout.write(`  ${c.state.padEnd(6)} ${c.role.padEnd(8)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`);
+    }
+  }
+}
+
+/** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
+export async function downCommand(name: string | undefined, opts: { all?: boolean }): Promise<void> {
+  if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
+  const engine = await connectEngine();
+  const names = opts.all ? await federationNames(engine) : [name!];
+  for (const n of names) {
+    const removed = await removeFederation(engine, n);
+    process.stdout.write(
+      removed.containers + removed.networks ? `federation ${n} removed (${removed.containers} containers, ${removed.networks} networks)\n` : `federation ${n} was not up; nothing to remove\n`,
+    );
+  }
+  if (opts.all && !names.length) process.stdout.write('no federation is up; nothing to remove\n');
+}
+

@@ -1,0 +1,18 @@
+/**
+ * SIGINT/SIGTERM become an AbortSignal: the running command stops at its next step and cleans up
+ * after itself. A second signal exits at once (the label-based `fedsim down`/`gc` remains).
+ */
+export function interruptSignal(say: (line: string) => void): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      say(`${sig} again: exiting without cleaning up; \`fedsim gc\` removes what is left`);
+      process.exit(130);
+    }
+    say(`${sig}: stopping and cleaning up (press again to exit at once)`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}

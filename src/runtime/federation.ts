@@ -1,0 +1,347 @@
+import cassandra from 'cassandra-driver';
+import type Docker from 'dockerode';
+import { FedsimError, reason } from '../errors.js';
+import { type ClusterPlan, MAX_SLOTS, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
+import { answersCql, type Endpoints, regionClient } from '../workload/clients.js';
+import type { Engine } from './engine.js';
+import { configureGateway, gatewayContainerSpec } from './gateway.js';
+import { type ImageSource, resolveImage } from './images.js';
+import { LABEL, labelFilter } from './labels.js';
+import { nodeContainerSpec } from './nodes.js';
+import type { Say } from './staging.js';
+
+/**
+ * The runtime: applies a plan to the engine, hands back a Federation, finds federations again by
+ * their labels, and removes them. The only module that creates or removes containers and networks.
+ */
+export interface UpOptions {
+  name?: string;
+  imageSource?: ImageSource;
+  say?: Say;
+  signal?: AbortSignal;
+  /** How long one node may take to answer CQL before up gives up (default 180 s). */
+  nodeTimeoutMs?: number;
+}
+
+export interface RegistryEntry {
+  name: string;
+  region: string;
+  role: string;
+}
+
+export class Federation {
+  private readonly clients = new Map<string, cassandra.Client>();
+
+  constructor(
+    readonly engine: Engine,
+    readonly plan: Plan,
+    readonly topology: Topology,
+    /** Per region: node address -> 127.0.0.1:port through that region's gateway. */
+    readonly endpoints: Record<string, Endpoints>,
+    /** Per region: the gateway's Toxiproxy API on 127.0.0.1. */
+    readonly gatewayApis: Record<string, string>,
+  ) {}
+
+  get name(): string {
+    return this.plan.federation;
+  }
+
+  cluster(name?: string): ClusterPlan {
+    const c = name ? this.plan.clusters.find((x) => x.name === name) : this.plan.clusters[0];
+    if (!c) throw new FedsimError(`No cluster "${name}" in federation ${this.name}; it has ${this.plan.clusters.map((x) => x.name).join(', ')}.`);
+    return c;
+  }
+
+  mainCluster(): ClusterPlan | undefined {
+    return this.plan.clusters.find((c) => c.role === 'main');
+  }
+
+  /** A driver session on one cluster, as a client in `region` sees it (through its gateway). */
+  client(region: string, clusterName?: string): cassandra.Client {
+    if (!this.plan.regions.includes(region)) throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
+    const cluster = this.cluster(clusterName);
+    const key = `${region}/${cluster.name}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const mine = new Set(cluster.nodes);
+      const addresses = this.plan.nodes.filter((n) => mine.has(n.name)).map((n) => n.address);
+      const all = this.endpoints[region] ?? {};
+      const endpoints = Object.fromEntries(addresses.map((a) => [a, all[a]!]));
+      const localDataCenter = cluster.regions.includes(region) ? region : cluster.regions[0]!;
+      client = regionClient({ endpoints, localDataCenter });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** The federation's registry, read from the Main Cluster: every cluster and its region. */
+  async registry(fromRegion = this.mainCluster()?.regions[0] ?? this.plan.regions[0]!): Promise<RegistryEntry[]> {
+    const main = this.mainCluster();
+    if (!main) throw new FedsimError(`Federation ${this.name} is a stretched cluster; only the federation shape has a registry.`);
+    const rs = await this.client(fromRegion, main.name).execute(`SELECT name, region, role FROM ${REGISTRY_KEYSPACE}.clusters`);
+    return rs.rows.map((r) => ({ name: r.name, region: r.region, role: r.role })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Closes this process's driver sessions; the federation keeps running. */
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.shutdown().catch(() => undefined)));
+    this.clients.clear();
+  }
+
+  /** Closes the sessions and removes every container and network of the federation. */
+  async down(): Promise<void> {
+    await this.close();
+    await removeFederation(this.engine, this.name);
+  }
+}
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+async function usedSlots(engine: Engine): Promise<Map<number, string>> {
+  const nets = await engine.docker.listNetworks({ filters: labelFilter() });
+  const used = new Map<number, string>();
+  for (const n of nets) {
+    const slot = Number(n.Labels?.['io.fedsim.slot']);
+    if (Number.isInteger(slot)) used.set(slot, n.Labels?.[LABEL.federation] ?? '?');
+  }
+  return used;
+}
+
+/** Names of the federations that have anything left in the engine. */
+export async function federationNames(engine: Engine): Promise<string[]> {
+  const [containers, networks] = await Promise.all([
+    engine.docker.listContainers({ all: true, filters: labelFilter() }),
+    engine.docker.listNetworks({ filters: labelFilter() }),
+  ]);
+  const names = new Set<string>();
+  for (const x of [...containers, ...networks]) if (x.Labels?.[LABEL.federation]) names.add(x.Labels[LABEL.federation]!);
+  return [...names].sort();
+}
+
+/** Removes every container and network labelled with the federation's name. Idempotent. */
+export async function removeFederation(engine: Engine, name: string): Promise<{ containers: number; networks: number }> {
+  const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(name) });
+  await Promise.all(
+    containers.map((c) =>
+      engine.docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+        }),
+    ),
+  );
+  const networks = await engine.docker.listNetworks({ filters: labelFilter(name) });
+  for (const n of networks) {
+    await engine.docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+  }
+  return { containers: containers.length, networks: networks.length };
+}
+
+function hostPort(info: Docker.ContainerInspectInfo, port: number): string {
+  const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
+  if (!binding) throw new Error(`${info.Name} publishes no ${port}/tcp`);
+  return `127.0.0.1:${binding.HostPort}`;
+}
+
+/** Endpoints and gateway APIs of a running federation, read from its gateways' published ports. */
+async function discover(engine: Engine, plan: Plan): Promise<{ endpoints: Record<string, Endpoints>; apis: Record<string, string> }> {
+  const endpoints: Record<string, Endpoints> = {};
+  const apis: Record<string, string> = {};
+  for (const gw of plan.gateways) {
+    const info = await engine.docker.getContainer(gw.container).inspect();
+    apis[gw.region] = `http://${hostPort(info, gw.apiPort)}`;
+    endpoints[gw.region] = {};
+    for (const p of gw.proxies) {
+      if (p.kind !== 'cql') continue;
+      const node = plan.nodes.find((n) => n.name === p.node)!;
+      endpoints[gw.region]![node.address] = hostPort(info, p.listenPort);
+    }
+  }
+  return { endpoints, apis };
+}
+
+/** The last lines a container wrote, for error messages about it. */
+export async function lastLogLines(engine: Engine, container: string, lines = 12): Promise<string> {
+  try {
+    const buf = (await engine.docker.getContainer(container).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+    // Multiplexed stream: 8-byte frame headers precede each chunk.
+    const out: string[] = [];
+    for (let i = 0; i + 8 <= buf.length; ) {
+      const size = buf.readUInt32BE(i + 4);
+      out.push(buf.subarray(i + 8, i + 8 + size).toString());
+      i += 8 + size;
+    }
+    return out.join('').trimEnd();
+  } catch {
+    return '(no log)';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+/** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
+async function waitForNode(engine: Engine, plan: Plan, nodeName: string, endpoint: string, timeoutMs: number, say: Say, signal?: AbortSignal): Promise<number> {
+  const node = plan.nodes.find((n) => n.name === nodeName)!;
+  const t0 = Date.now();
+  let lastSaid = t0;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (await answersCql(endpoint)) return (Date.now() - t0) / 1000;
+    const state = (await engine.docker.getContainer(node.container).inspect()).State;
+    if (!state.Running) {
+      throw new FedsimError(`Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`);
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new FedsimError(`Node ${nodeName} did not answer CQL within ${Math.round(timeoutMs / 1000)} s; its last log lines:\n${await lastLogLines(engine, node.container)}`);
+    }
+    if (Date.now() - lastSaid >= 5000) {
+      say(`waiting for ${nodeName} to answer CQL (${Math.round((Date.now() - t0) / 1000)} s)`);
+      lastSaid = Date.now();
+    }
+    await sleep(1000, signal);
+  }
+}
+
+function replicationCql(replication: Record<string, number>): string {
+  return `{'class': 'NetworkTopologyStrategy', ${Object.entries(replication).map(([dc, rf]) => `'${dc}': ${rf}`).join(', ')}}`;
+}
+
+async function createKeyspaces(fed: Federation): Promise<void> {
+  for (const cluster of fed.plan.clusters) {
+    const client = fed.client(cluster.regions[0]!, cluster.name);
+    for (const ks of cluster.keyspaces) {
+      await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks.name} WITH replication = ${replicationCql(ks.replication)}`);
+    }
+  }
+  const main = fed.mainCluster();
+  if (!main) return;
+  const client = fed.client(main.regions[0]!, main.name);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.clusters (name text PRIMARY KEY, region text, role text)`);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.workspaces (id text PRIMARY KEY, cluster text, created_at timestamp)`);
+  for (const c of fed.plan.clusters) {
+    await client.execute(`INSERT INTO ${REGISTRY_KEYSPACE}.clusters (name, region, role) VALUES (?, ?, ?)`, [c.name, c.regions[0], c.role], {
+      consistency: cassandra.types.consistencies.localQuorum,
+    });
+  }
+}
+
+/** Brings a topology up as containers and returns its handle; on any failure removes what it built. */
+export async function up(engine: Engine, topologyInput: Topology | TopologyInput, opts: UpOptions = {}): Promise<Federation> {
+  const say = opts.say ?? (() => undefined);
+  const topology = TopologySchema.parse(topologyInput);
+  const name = opts.name ?? topology.name ?? 'fedsim';
+  if (!NAME_RE.test(name)) throw new FedsimError(`Federation name "${name}" is not usable; use 2-32 lower-case letters, digits and dashes.`);
+  if ((await federationNames(engine)).includes(name)) {
+    throw new FedsimError(`A federation named ${name} is already up; run \`fedsim down ${name}\` first or choose another --name.`);
+  }
+  const used = await usedSlots(engine);
+  const slot = [...Array(MAX_SLOTS).keys()].find((s) => !used.has(s));
+  if (slot === undefined) throw new FedsimError(`${MAX_SLOTS} federations are already up; take one down first.`);
+  const plan = planFederation(topology, name, slot);
+
+  try {
+    const gatewayImage = await resolveImage(engine, 'toxiproxy', opts.imageSource ?? 'auto', say);
+    say(`gateway image: ${gatewayImage.ref} (${gatewayImage.source}, ${gatewayImage.how})`);
+    const nodeImages = new Map<string, { ref: string; scylla: boolean }>();
+    for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
+      const img = await resolveImage(engine, flavor, opts.imageSource ?? 'auto', say).catch(async (err) => {
+        if (flavor !== 'scylla' || opts.imageSource === 'registry') throw err;
+        say('scylla: no ScyllaDB image can be had here; Apache Cassandra stands in (same CQL and driver protocol)');
+        return resolveImage(engine, 'cassandra', 'local', say);
+      });
+      say(`${flavor} nodes: ${img.ref} (${img.source}, ${img.how})`);
+      nodeImages.set(flavor, { ref: img.ref, scylla: img.component === 'scylla' });
+    }
+    opts.signal?.throwIfAborted();
+
+    for (const net of plan.networks) {
+      await engine.docker
+        .createNetwork({
+          Name: net.name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
+          Labels: { [LABEL.managed]: 'true', [LABEL.federation]: name, [LABEL.region]: net.region, 'io.fedsim.slot': String(slot) },
+        })
+        .catch((err) => {
+          throw new FedsimError(`Cannot create network ${net.name} (${net.subnet}): ${reason(err)}`);
+        });
+    }
+    say(`networks: ${plan.networks.map((n) => `${n.region} ${n.subnet}`).join(', ')}`);
+
+    const topologyJson = JSON.stringify(topology);
+    for (const gw of plan.gateways) {
+      const container = await engine.docker.createContainer(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
+      for (const net of plan.networks) {
+        if (net.region === gw.region) continue;
+        await engine.docker.getNetwork(net.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
+      }
+      await container.start();
+    }
+    const { endpoints, apis } = await discover(engine, plan);
+    await Promise.all(plan.gateways.map((gw) => configureGateway(apis[gw.region]!, gw, opts.signal)));
+    say(`gateways ready: ${plan.gateways.map((g) => `${g.region} (${g.proxies.length} proxies)`).join(', ')}`);
+
+    opts.signal?.throwIfAborted();
+    const t0 = Date.now();
+    await Promise.all(
+      plan.nodes.map(async (node) => {
+        const img = nodeImages.get(node.flavor)!;
+        const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
+        await c.start();
+      }),
+    );
+    say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
+    const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
+    await Promise.all(
+      plan.nodes.map(async (node) => {
+        const endpoint = endpoints[node.region]![node.address]!;
+        const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, opts.signal);
+        say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
+      }),
+    );
+    say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const fed = new Federation(engine, plan, topology, endpoints, apis);
+    try {
+      await createKeyspaces(fed);
+    } catch (err) {
+      await fed.close();
+      throw new FedsimError(`Creating keyspaces in federation ${name} failed: ${reason(err)}`);
+    }
+    if (fed.mainCluster()) say(`registry written on ${fed.mainCluster()!.name}`);
+    return fed;
+  } catch (err) {
+    say(`removing what was built of ${name}`);
+    await removeFederation(engine, name).catch(() => undefined);
+    if (opts.signal?.aborted) throw new FedsimError(`Interrupted; federation ${name} was removed.`, 130);
+    throw err;
+  }
+}
+
+/** The handle of a federation that is already up (found by its labels), for status, faults and tests. */
+export async function attach(engine: Engine, name: string): Promise<Federation> {
+  const gws = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.federation}=${name}`, `${LABEL.role}=gateway`] } });
+  const first = gws[0];
+  if (!first) throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+  const topology = TopologySchema.parse(JSON.parse(first.Labels[LABEL.topology] ?? '{}'));
+  const plan = planFederation(topology, name, Number(first.Labels['io.fedsim.slot']));
+  const { endpoints, apis } = await discover(engine, plan);
+  return new Federation(engine, plan, topology, endpoints, apis);
+}
+

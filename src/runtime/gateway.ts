@@ -1,0 +1,67 @@
+import type Docker from 'dockerode';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { FedsimError, reason } from '../errors.js';
+import type { GatewayPlan, Plan } from '../topology/plan.js';
+import { federationLabels, LABEL } from './labels.js';
+
+/**
+ * A region's gateway: a Toxiproxy through which every path that crosses a region boundary flows.
+ * Its proxies and baseline toxics come from the plan; faults add toxics of their own names.
+ */
+export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): Docker.ContainerCreateOptions {
+  const cqlPorts = gw.proxies.filter((p) => p.kind === 'cql').map((p) => `${p.listenPort}/tcp`);
+  const published = [`${gw.apiPort}/tcp`, ...cqlPorts];
+  const home = plan.networks.find((n) => n.region === gw.region)!;
+  return {
+    name: gw.container,
+    Image: image,
+    Hostname: `gw-${gw.region}`,
+    Labels: federationLabels(plan.federation, {
+      [LABEL.role]: 'gateway',
+      [LABEL.region]: gw.region,
+      // The topology travels with the federation, so another process can re-plan it exactly.
+      [LABEL.topology]: topologyJson,
+      'io.fedsim.slot': String(plan.slot),
+    }),
+    ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])),
+    HostConfig: {
+      // Published on loopback only, each on a port the engine picks.
+      PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+      Memory: 128 * 1024 * 1024,
+    },
+    NetworkingConfig: { EndpointsConfig: { [home.name]: { IPAMConfig: { IPv4Address: gw.addresses[gw.region] } } } },
+  };
+}
+
+export function toxiproxyAt(apiUrl: string): Toxiproxy {
+  return new Toxiproxy(apiUrl);
+}
+
+/** Creates the gateway's proxies and baseline toxics; waits for its API first. */
+export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      const r = await fetch(`${apiUrl}/version`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new FedsimError(`The gateway of ${gw.region} did not answer at ${apiUrl} within 20 s.`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tp = toxiproxyAt(apiUrl);
+  try {
+    await tp.populate(gw.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream, enabled: true })));
+    await Promise.all(
+      gw.proxies.map(async (p) => {
+        if (!p.toxics.length) return;
+        const proxy = await tp.get(p.name);
+        for (const t of p.toxics) await proxy.addToxic({ name: t.name, type: t.type, stream: t.stream, toxicity: 1, attributes: t.attributes });
+      }),
+    );
+  } catch (err) {
+    throw new FedsimError(`Configuring the gateway of ${gw.region} failed: ${reason(err)}`);
+  }
+}

@@ -1,0 +1,66 @@
+import { connect } from 'node:net';
+import cassandra from 'cassandra-driver';
+
+/**
+ * A region's view of the federation: cassandra-driver sessions whose address translator maps every
+ * node to the path through that region's gateway (127.0.0.1:<port published for that node>).
+ */
+export type Endpoints = Record<string, string>;
+
+// The driver checks `instanceof AddressTranslator` at run time; its typings declare only an interface.
+const AddressTranslatorBase = (cassandra.policies.addressResolution as unknown as { AddressTranslator: new () => object }).AddressTranslator;
+
+class GatewayTranslator extends AddressTranslatorBase implements cassandra.policies.addressResolution.AddressTranslator {
+  constructor(private readonly endpoints: Endpoints) {
+    super();
+  }
+  translate(address: string, port: number, callback: (endpoint: string) => void): void {
+    callback(this.endpoints[address] ?? `${address}:${port}`);
+  }
+}
+
+export interface ClientOptions {
+  /** Node address (as the cluster knows it) -> host endpoint through the region's gateway. */
+  endpoints: Endpoints;
+  localDataCenter: string;
+  keyspace?: string;
+  readTimeoutMs?: number;
+}
+
+export function regionClient(opts: ClientOptions): cassandra.Client {
+  const contactPoints = Object.values(opts.endpoints);
+  return new cassandra.Client({
+    contactPoints,
+    localDataCenter: opts.localDataCenter,
+    keyspace: opts.keyspace,
+    policies: { addressResolution: new GatewayTranslator(opts.endpoints) },
+    socketOptions: { connectTimeout: 5000, readTimeout: opts.readTimeoutMs ?? 12_000 },
+    pooling: { heartBeatInterval: 5000 },
+    queryOptions: { prepare: true },
+  });
+}
+
+/**
+ * True when a CQL native transport answers at `endpoint`: an OPTIONS request (protocol v4) answered
+ * by SUPPORTED. Cassandra opens its native transport last in start-up, so this is readiness. A raw
+ * probe, because a driver session that fails to connect through a gateway keeps reconnect timers.
+ */
+export function answersCql(endpoint: string, timeoutMs = 2000): Promise<boolean> {
+  const [host, port] = endpoint.split(':') as [string, string];
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+    socket.on('connect', () => socket.write(Buffer.from([0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00])));
+    let got = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length >= 5) done(got[0] === 0x84 && got[4] === 0x06);
+    });
+  });
+}
