@@ -15,6 +15,8 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 400_000,
           globalSetup: ['test/engine/global-setup.ts'],
+          // No reaper image can be pulled here; fedsim's own labels and global teardown find leftovers.
+          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
         },
       },
     ],

@@ -221,6 +221,36 @@ function replicationCql(replication: Record<string, number>): string {
   return `{'class': 'NetworkTopologyStrategy', ${Object.entries(replication).map(([dc, rf]) => `'${dc}': ${rf}`).join(', ')}}`;
 }
 
+/**
+ * Waits until every node of each multi-node cluster lists all the others as peers: a node answers
+ * CQL before gossip has reached the other datacenters, and NetworkTopologyStrategy rejects a
+ * datacenter it has not heard of yet.
+ */
+async function waitForMembership(fed: Federation, say: Say, signal?: AbortSignal): Promise<void> {
+  for (const cluster of fed.plan.clusters) {
+    if (cluster.nodes.length < 2) continue;
+    const nodes = fed.plan.nodes.filter((n) => n.cluster === cluster.name);
+    const t0 = Date.now();
+    for (;;) {
+      signal?.throwIfAborted();
+      // Ask each node through its own region's session: the driver keeps no pool to remote datacenters.
+      const views = await Promise.all(
+        nodes.map(async (n) => {
+          const client = fed.client(n.region, cluster.name);
+          await client.connect();
+          const host = client.hosts.get(fed.endpoints[n.region]![n.address]!);
+          const rs = host && (await client.execute('SELECT peer, data_center FROM system.peers', [], { host }).catch(() => undefined));
+          return rs ? rs.rows.filter((r) => r.data_center).length : 0;
+        }),
+      );
+      if (views.every((peers) => peers === nodes.length - 1)) break;
+      if (Date.now() - t0 > 90_000) throw new FedsimError(`The nodes of cluster ${cluster.name} did not all see each other within 90 s; check \`fedsim status\` and the nodes' logs.`);
+      await sleep(500, signal);
+    }
+    say(`${cluster.name}: all ${nodes.length} nodes see each other (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+}
+
 async function createKeyspaces(fed: Federation): Promise<void> {
   for (const cluster of fed.plan.clusters) {
     const client = fed.client(cluster.regions[0]!, cluster.name);
@@ -240,6 +270,40 @@ async function createKeyspaces(fed: Federation): Promise<void> {
   }
 }
 
+function createNetwork(engine: Engine, plan: Plan, net: Plan['networks'][number]): Promise<unknown> {
+  return engine.docker
+    .createNetwork({
+      Name: net.name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
+      Labels: { [LABEL.managed]: 'true', [LABEL.federation]: plan.federation, [LABEL.region]: net.region, 'io.fedsim.slot': String(plan.slot) },
+    })
+    .catch((err) => {
+      throw new FedsimError(`Cannot create network ${net.name} (${net.subnet}): ${reason(err)}`);
+    });
+}
+
+/**
+ * Picks a free address slot and claims it by creating the federation's first network: the engine
+ * refuses an overlapping subnet atomically, so concurrent `up`s (in one process or several) each
+ * end up with their own slot.
+ */
+async function claimSlot(engine: Engine, topology: Topology, name: string): Promise<Plan> {
+  const used = await usedSlots(engine);
+  for (let slot = 0; slot < MAX_SLOTS; slot++) {
+    if (used.has(slot)) continue;
+    const plan = planFederation(topology, name, slot);
+    try {
+      await createNetwork(engine, plan, plan.networks[0]!);
+      return plan;
+    } catch (err) {
+      if (!/overlaps/i.test((err as Error).message)) throw err;
+    }
+  }
+  throw new FedsimError(`No free address slot: ${MAX_SLOTS} federations (or other networks in 10.213.0.0/16) are up; take one down first.`);
+}
+
 /** Brings a topology up as containers and returns its handle; on any failure removes what it built. */
 export async function up(engine: Engine, topologyInput: Topology | TopologyInput, opts: UpOptions = {}): Promise<Federation> {
   const say = opts.say ?? (() => undefined);
@@ -249,11 +313,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
   if ((await federationNames(engine)).includes(name)) {
     throw new FedsimError(`A federation named ${name} is already up; run \`fedsim down ${name}\` first or choose another --name.`);
   }
-  const used = await usedSlots(engine);
-  const slot = [...Array(MAX_SLOTS).keys()].find((s) => !used.has(s));
-  if (slot === undefined) throw new FedsimError(`${MAX_SLOTS} federations are already up; take one down first.`);
-  const plan = planFederation(topology, name, slot);
-
+  const plan = await claimSlot(engine, topology, name);
   try {
     const gatewayImage = await resolveImage(engine, 'toxiproxy', opts.imageSource ?? 'auto', say);
     say(`gateway image: ${gatewayImage.ref} (${gatewayImage.source}, ${gatewayImage.how})`);
@@ -269,19 +329,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     }
     opts.signal?.throwIfAborted();
 
-    for (const net of plan.networks) {
-      await engine.docker
-        .createNetwork({
-          Name: net.name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
-          Labels: { [LABEL.managed]: 'true', [LABEL.federation]: name, [LABEL.region]: net.region, 'io.fedsim.slot': String(slot) },
-        })
-        .catch((err) => {
-          throw new FedsimError(`Cannot create network ${net.name} (${net.subnet}): ${reason(err)}`);
-        });
-    }
+    for (const net of plan.networks.slice(1)) await createNetwork(engine, plan, net);
     say(`networks: ${plan.networks.map((n) => `${n.region} ${n.subnet}`).join(', ')}`);
 
     const topologyJson = JSON.stringify(topology);
@@ -319,9 +367,11 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
 
     const fed = new Federation(engine, plan, topology, endpoints, apis);
     try {
+      await waitForMembership(fed, say, opts.signal);
       await createKeyspaces(fed);
     } catch (err) {
       await fed.close();
+      if (err instanceof FedsimError || opts.signal?.aborted) throw err;
       throw new FedsimError(`Creating keyspaces in federation ${name} failed: ${reason(err)}`);
     }
     if (fed.mainCluster()) say(`registry written on ${fed.mainCluster()!.name}`);

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../src/topology/duration.js';
+
+describe('durations', () => {
+  it.each([
+    ['150ms', 150],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['500us', 0.5],
+    [' 30 ', 30],
+    [42, 42],
+  ])('parses %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['soon', '-5ms', '5 parsecs', '', 'Infinity', Number.NaN, -1])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+
+  it('formats whole units', () => {
+    expect([formatDuration(120_000), formatDuration(3000), formatDuration(150)]).toEqual(['2m', '3s', '150ms']);
+  });
+});
