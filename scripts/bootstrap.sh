@@ -29,11 +29,12 @@ if ! node_ok; then
 fi
 
 cd "$FEDSIM_ROOT"
-# npm ci only when the lockfile changed since the last install.
+# Install only when the lockfile changed since the last install. `npm install`, not `npm ci`: npm 11
+# leaves other platforms' optional packages (biome's binaries) out of the lockfile, and ci refuses it.
 stamp="node_modules/.fedsim-lock"
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "fedsim: installing npm dependencies" >&2
-  npm ci --silent --no-audit --no-fund >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi
 # Compile when any source is newer than the last build.

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { FedsimError } from './errors.js';
+import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
+import { FedsimError } from './errors.js';
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
   .showHelpAfterError('(run fedsim --help for the commands)');
+
+program
+  .command('demo')
+  .description('set up what is missing, bring up a two-region federation, show its WAN latencies, and clean up')
+  .action(demoCommand);
 
 program
   .command('doctor')
@@ -15,7 +21,11 @@ program
   .option('--json', 'print the findings as JSON')
   .action(doctorCommand);
 
-const images = program.command('images').description('list every component image: source, tag, present or not').option('--json', 'print as JSON').action(imagesCommand);
+const images = program
+  .command('images')
+  .description('list every component image: source, tag, present or not')
+  .option('--json', 'print as JSON')
+  .action(imagesCommand);
 images
   .command('build')
   .description('build the local images that are missing (each keyed by a hash of its recipe)')
@@ -29,9 +39,16 @@ program
   .description('bring a federation up from a topology file and leave it running')
   .argument('<file>', 'topology file (YAML or JSON)')
   .option('--name <name>', 'federation name (default: the file\'s name, else "fedsim")')
-  .addOption(new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'))
+  .addOption(
+    new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
+  )
   .action(upCommand);
-program.command('status').description('federations that are up: containers, state, ports').argument('[name]').option('--json', 'print as JSON').action(statusCommand);
+program
+  .command('status')
+  .description('federations that are up: containers, state, ports')
+  .argument('[name]')
+  .option('--json', 'print as JSON')
+  .action(statusCommand);
 program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')

@@ -14,7 +14,9 @@ const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
 export async function validateCommand(file: string): Promise<void> {
   const t = loadTopology(file);
   const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
-  process.stdout.write(`${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`);
+  process.stdout.write(
+    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`,
+  );
 }
 
 /** `fedsim schema`: JSON Schema of topology files, generated from the zod schema. */
@@ -28,9 +30,16 @@ export async function upCommand(file: string, opts: { name?: string; imageSource
   const topology = loadTopology(file);
   const engine = await connectEngine();
   const t0 = Date.now();
-  const fed = await up(engine, topology, { name: opts.name, imageSource: imageSourceFrom(opts.imageSource), say, signal: interruptSignal(say) });
+  const fed = await up(engine, topology, {
+    name: opts.name,
+    imageSource: imageSourceFrom(opts.imageSource),
+    say,
+    signal: interruptSignal(say),
+  });
   await fed.close();
-  process.stdout.write(`federation ${fed.name} is up (${((Date.now() - t0) / 1000).toFixed(1)} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`);
+  process.stdout.write(
+    `federation ${fed.name} is up (${((Date.now() - t0) / 1000).toFixed(1)} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`,
+  );
 }
 
 interface NodeStatus {
@@ -49,7 +58,8 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
   const out: { name: string; containers: NodeStatus[] }[] = [];
   for (const n of names) {
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
-    if (name && containers.length === 0) throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+    if (name && containers.length === 0)
+      throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
     out.push({
       name: n,
       containers: containers
@@ -76,7 +86,9 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
     process.stdout.write(`federation ${f.name}\n`);
     for (const c of f.containers) {
       const where = [c.region, c.cluster].filter(Boolean).join(' ');
-      process.stdout.write(`  ${c.state.padEnd(6)} ${c.role.padEnd(8)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`);
+      process.stdout.write(
+        `  ${c.state.padEnd(6)} ${c.role.padEnd(8)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
+      );
     }
   }
 }
@@ -89,9 +101,10 @@ export async function downCommand(name: string | undefined, opts: { all?: boolea
   for (const n of names) {
     const removed = await removeFederation(engine, n);
     process.stdout.write(
-      removed.containers + removed.networks ? `federation ${n} removed (${removed.containers} containers, ${removed.networks} networks)\n` : `federation ${n} was not up; nothing to remove\n`,
+      removed.containers + removed.networks
+        ? `federation ${n} removed (${removed.containers} containers, ${removed.networks} networks)\n`
+        : `federation ${n} was not up; nothing to remove\n`,
     );
   }
   if (opts.all && !names.length) process.stdout.write('no federation is up; nothing to remove\n');
 }
-

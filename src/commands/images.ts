@@ -18,7 +18,9 @@ export async function imagesCommand(opts: { json?: boolean }): Promise<void> {
   }
   const lines = ['COMPONENT    SOURCE    PRESENT  SIZE     IMAGE'];
   for (const r of rows) {
-    lines.push(`${r.component.padEnd(12)} ${r.source.padEnd(9)} ${(r.present ? 'yes' : 'no').padEnd(8)} ${size(r.sizeBytes).padEnd(8)} ${r.ref}`);
+    lines.push(
+      `${r.component.padEnd(12)} ${r.source.padEnd(9)} ${(r.present ? 'yes' : 'no').padEnd(8)} ${size(r.sizeBytes).padEnd(8)} ${r.ref}`,
+    );
   }
   for (const c of Object.values(CATALOG)) if (c.note) lines.push(`note: ${c.note}`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -34,6 +36,7 @@ export async function imagesBuildCommand(components: string[]): Promise<void> {
   const engine = await connectEngine();
   const t0 = performance.now();
   const results = await buildImages(engine, say, components.length ? (components as ComponentName[]) : LOCAL_COMPONENTS);
-  for (const r of results) process.stdout.write(`${r.built ? 'built  ' : 'present'} ${r.ref}${r.built ? ` (${r.seconds.toFixed(1)} s)` : ''}\n`);
+  for (const r of results)
+    process.stdout.write(`${r.built ? 'built  ' : 'present'} ${r.ref}${r.built ? ` (${r.seconds.toFixed(1)} s)` : ''}\n`);
   process.stdout.write(`images ready in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -24,7 +24,10 @@ function endpointOf(): string {
 export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
   const endpoint = endpointOf();
   // No keep-alive: idle sockets to the engine would hold a finished command open for a minute.
-  const agent = () => (endpoint.startsWith('unix://') || endpoint.startsWith('tcp://') || endpoint.startsWith('http://') ? new Agent({ keepAlive: false }) : undefined);
+  const agent = () =>
+    endpoint.startsWith('unix://') || endpoint.startsWith('tcp://') || endpoint.startsWith('http://')
+      ? new Agent({ keepAlive: false })
+      : undefined;
   const docker = new Docker({ timeout: timeoutMs, agent: agent() } as Docker.DockerOptions);
   try {
     const v = await docker.version();
@@ -79,7 +82,9 @@ let aptUpdated = false;
 /** apt-get install as root on Debian; a FedsimError naming the packages when it fails. */
 export function aptInstall(packages: string[]): void {
   if (!canProvision()) {
-    throw new FedsimError(`fedsim needs ${packages.join(', ')}; install them (Debian: apt-get install ${packages.join(' ')}) and try again.`);
+    throw new FedsimError(
+      `fedsim needs ${packages.join(', ')}; install them (Debian: apt-get install ${packages.join(' ')}) and try again.`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const steps: string[][] = aptUpdated ? [] : [['update', '-qq']];

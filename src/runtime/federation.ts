@@ -49,7 +49,8 @@ export class Federation {
 
   cluster(name?: string): ClusterPlan {
     const c = name ? this.plan.clusters.find((x) => x.name === name) : this.plan.clusters[0];
-    if (!c) throw new FedsimError(`No cluster "${name}" in federation ${this.name}; it has ${this.plan.clusters.map((x) => x.name).join(', ')}.`);
+    if (!c)
+      throw new FedsimError(`No cluster "${name}" in federation ${this.name}; it has ${this.plan.clusters.map((x) => x.name).join(', ')}.`);
     return c;
   }
 
@@ -59,7 +60,8 @@ export class Federation {
 
   /** A driver session on one cluster, as a client in `region` sees it (through its gateway). */
   client(region: string, clusterName?: string): cassandra.Client {
-    if (!this.plan.regions.includes(region)) throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
+    if (!this.plan.regions.includes(region))
+      throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
     const cluster = this.cluster(clusterName);
     const key = `${region}/${cluster.name}`;
     let client = this.clients.get(key);
@@ -187,15 +189,27 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
 /** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
-async function waitForNode(engine: Engine, plan: Plan, nodeName: string, endpoint: string, timeoutMs: number, say: Say, signal?: AbortSignal): Promise<number> {
+async function waitForNode(
+  engine: Engine,
+  plan: Plan,
+  nodeName: string,
+  endpoint: string,
+  timeoutMs: number,
+  say: Say,
+  signal?: AbortSignal,
+): Promise<number> {
   const node = plan.nodes.find((n) => n.name === nodeName)!;
   const t0 = Date.now();
   let lastSaid = t0;
@@ -204,10 +218,14 @@ async function waitForNode(engine: Engine, plan: Plan, nodeName: string, endpoin
     if (await answersCql(endpoint)) return (Date.now() - t0) / 1000;
     const state = (await engine.docker.getContainer(node.container).inspect()).State;
     if (!state.Running) {
-      throw new FedsimError(`Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`);
+      throw new FedsimError(
+        `Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`,
+      );
     }
     if (Date.now() - t0 > timeoutMs) {
-      throw new FedsimError(`Node ${nodeName} did not answer CQL within ${Math.round(timeoutMs / 1000)} s; its last log lines:\n${await lastLogLines(engine, node.container)}`);
+      throw new FedsimError(
+        `Node ${nodeName} did not answer CQL within ${Math.round(timeoutMs / 1000)} s; its last log lines:\n${await lastLogLines(engine, node.container)}`,
+      );
     }
     if (Date.now() - lastSaid >= 5000) {
       say(`waiting for ${nodeName} to answer CQL (${Math.round((Date.now() - t0) / 1000)} s)`);
@@ -218,7 +236,9 @@ async function waitForNode(engine: Engine, plan: Plan, nodeName: string, endpoin
 }
 
 function replicationCql(replication: Record<string, number>): string {
-  return `{'class': 'NetworkTopologyStrategy', ${Object.entries(replication).map(([dc, rf]) => `'${dc}': ${rf}`).join(', ')}}`;
+  return `{'class': 'NetworkTopologyStrategy', ${Object.entries(replication)
+    .map(([dc, rf]) => `'${dc}': ${rf}`)
+    .join(', ')}}`;
 }
 
 /**
@@ -244,7 +264,10 @@ async function waitForMembership(fed: Federation, say: Say, signal?: AbortSignal
         }),
       );
       if (views.every((peers) => peers === nodes.length - 1)) break;
-      if (Date.now() - t0 > 90_000) throw new FedsimError(`The nodes of cluster ${cluster.name} did not all see each other within 90 s; check \`fedsim status\` and the nodes' logs.`);
+      if (Date.now() - t0 > 90_000)
+        throw new FedsimError(
+          `The nodes of cluster ${cluster.name} did not all see each other within 90 s; check \`fedsim status\` and the nodes' logs.`,
+        );
       await sleep(500, signal);
     }
     say(`${cluster.name}: all ${nodes.length} nodes see each other (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -262,11 +285,17 @@ async function createKeyspaces(fed: Federation): Promise<void> {
   if (!main) return;
   const client = fed.client(main.regions[0]!, main.name);
   await client.execute(`CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.clusters (name text PRIMARY KEY, region text, role text)`);
-  await client.execute(`CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.workspaces (id text PRIMARY KEY, cluster text, created_at timestamp)`);
+  await client.execute(
+    `CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.workspaces (id text PRIMARY KEY, cluster text, created_at timestamp)`,
+  );
   for (const c of fed.plan.clusters) {
-    await client.execute(`INSERT INTO ${REGISTRY_KEYSPACE}.clusters (name, region, role) VALUES (?, ?, ?)`, [c.name, c.regions[0], c.role], {
-      consistency: cassandra.types.consistencies.localQuorum,
-    });
+    await client.execute(
+      `INSERT INTO ${REGISTRY_KEYSPACE}.clusters (name, region, role) VALUES (?, ?, ?)`,
+      [c.name, c.regions[0], c.role],
+      {
+        consistency: cassandra.types.consistencies.localQuorum,
+      },
+    );
   }
 }
 
@@ -277,7 +306,12 @@ function createNetwork(engine: Engine, plan: Plan, net: Plan['networks'][number]
       Driver: 'bridge',
       CheckDuplicate: true,
       IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
-      Labels: { [LABEL.managed]: 'true', [LABEL.federation]: plan.federation, [LABEL.region]: net.region, 'io.fedsim.slot': String(plan.slot) },
+      Labels: {
+        [LABEL.managed]: 'true',
+        [LABEL.federation]: plan.federation,
+        [LABEL.region]: net.region,
+        'io.fedsim.slot': String(plan.slot),
+      },
     })
     .catch((err) => {
       throw new FedsimError(`Cannot create network ${net.name} (${net.subnet}): ${reason(err)}`);
@@ -309,7 +343,8 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
   const say = opts.say ?? (() => undefined);
   const topology = TopologySchema.parse(topologyInput);
   const name = opts.name ?? topology.name ?? 'fedsim';
-  if (!NAME_RE.test(name)) throw new FedsimError(`Federation name "${name}" is not usable; use 2-32 lower-case letters, digits and dashes.`);
+  if (!NAME_RE.test(name))
+    throw new FedsimError(`Federation name "${name}" is not usable; use 2-32 lower-case letters, digits and dashes.`);
   if ((await federationNames(engine)).includes(name)) {
     throw new FedsimError(`A federation named ${name} is already up; run \`fedsim down ${name}\` first or choose another --name.`);
   }
@@ -337,7 +372,9 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
       const container = await engine.docker.createContainer(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
       for (const net of plan.networks) {
         if (net.region === gw.region) continue;
-        await engine.docker.getNetwork(net.name).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
+        await engine.docker
+          .getNetwork(net.name)
+          .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
       }
       await container.start();
     }
@@ -386,7 +423,10 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
 
 /** The handle of a federation that is already up (found by its labels), for status, faults and tests. */
 export async function attach(engine: Engine, name: string): Promise<Federation> {
-  const gws = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.federation}=${name}`, `${LABEL.role}=gateway`] } });
+  const gws = await engine.docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL.federation}=${name}`, `${LABEL.role}=gateway`] },
+  });
   const first = gws[0];
   if (!first) throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
   const topology = TopologySchema.parse(JSON.parse(first.Labels[LABEL.topology] ?? '{}'));
@@ -394,4 +434,3 @@ export async function attach(engine: Engine, name: string): Promise<Federation> 
   const { endpoints, apis } = await discover(engine, plan);
   return new Federation(engine, plan, topology, endpoints, apis);
 }
-

@@ -58,7 +58,8 @@ export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?:
       gw.proxies.map(async (p) => {
         if (!p.toxics.length) return;
         const proxy = await tp.get(p.name);
-        for (const t of p.toxics) await proxy.addToxic({ name: t.name, type: t.type, stream: t.stream, toxicity: 1, attributes: t.attributes });
+        for (const t of p.toxics)
+          await proxy.addToxic({ name: t.name, type: t.type, stream: t.stream, toxicity: 1, attributes: t.attributes });
       }),
     );
   } catch (err) {

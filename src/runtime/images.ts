@@ -88,7 +88,8 @@ function follow(engine: Engine, stream: NodeJS.ReadableStream, component: string
   return new Promise((resolve, reject) => {
     let lastStep = '';
     let failure: string | undefined;
-    const fail = (why: string) => reject(new FedsimError(`Building the ${component} image failed${lastStep ? ` at "${lastStep}"` : ''}: ${why}`));
+    const fail = (why: string) =>
+      reject(new FedsimError(`Building the ${component} image failed${lastStep ? ` at "${lastStep}"` : ''}: ${why}`));
     engine.docker.modem.followProgress(
       stream,
       (err: Error | null) => {
@@ -179,7 +180,9 @@ export async function buildImages(engine: Engine, say: Say, only: ComponentName[
 async function pull(engine: Engine, ref: string): Promise<boolean> {
   try {
     const stream = await engine.docker.pull(ref);
-    await new Promise<void>((resolve, reject) => engine.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      engine.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+    );
     return true;
   } catch {
     return false;
@@ -202,7 +205,8 @@ export async function resolveImage(engine: Engine, name: ComponentName, source: 
   const c = CATALOG[name];
   const local = c.recipe ? localTag(c) : undefined;
   if (source !== 'local') {
-    if ((await inspectSize(engine, c.registry)) !== undefined) return { component: name, ref: c.registry, source: 'registry', how: 'present' };
+    if ((await inspectSize(engine, c.registry)) !== undefined)
+      return { component: name, ref: c.registry, source: 'registry', how: 'present' };
   }
   if (source !== 'registry' && local && (await inspectSize(engine, local)) !== undefined) {
     return { component: name, ref: local, source: 'local', how: 'present' };
@@ -211,7 +215,9 @@ export async function resolveImage(engine: Engine, name: ComponentName, source: 
     say(`${name}: pulling ${c.registry}`);
     if (await pull(engine, c.registry)) return { component: name, ref: c.registry, source: 'registry', how: 'pulled' };
     if (source === 'registry') {
-      throw new FedsimError(`The ${name} image ${c.registry} cannot be pulled; check the registry connection, or use --image-source local.`);
+      throw new FedsimError(
+        `The ${name} image ${c.registry} cannot be pulled; check the registry connection, or use --image-source local.`,
+      );
     }
     say(`${name}: ${c.registry} cannot be pulled; building the local recipe`);
   }

@@ -58,6 +58,8 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
     `--cluster-name ${node.cluster}`,
   ].join(' ');
   base.Entrypoint = ['/bin/bash', '-c'];
-  base.Cmd = [`printf '${rackdc}' > /etc/scylla/cassandra-rackdc.properties; ${rules ? `${rules} && ` : ''}exec /docker-entrypoint.py ${flags}`];
+  base.Cmd = [
+    `printf '${rackdc}' > /etc/scylla/cassandra-rackdc.properties; ${rules ? `${rules} && ` : ''}exec /docker-entrypoint.py ${flags}`,
+  ];
   return base;
 }

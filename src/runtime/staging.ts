@@ -59,7 +59,9 @@ async function mavenLib(c: Component, properties: Record<string, string>, say: S
   const dest = join(cacheDir, `${c.name}-${c.version}`, 'lib');
   if (existsSync(join(dest, '.complete'))) return dest;
   if (!hasCommand('mvn')) {
-    throw new FedsimError(`Building the ${c.name} image needs Maven (mvn) and a JDK to fetch its jars; install them (Debian: apt-get install maven) and try again.`);
+    throw new FedsimError(
+      `Building the ${c.name} image needs Maven (mvn) and a JDK to fetch its jars; install them (Debian: apt-get install maven) and try again.`,
+    );
   }
   say(`${c.name}: fetching ${c.name} ${c.version} jars from Maven Central`);
   const tmp = `${dest}.tmp`;
@@ -68,10 +70,20 @@ async function mavenLib(c: Component, properties: Record<string, string>, say: S
   const props = Object.entries(properties).map(([k, v]) => `-D${k}=${v}`);
   await run(
     'mvn',
-    ['-B', '-q', '-f', join(projectRoot, 'docker', c.recipe?.dir ?? c.name, 'pom.xml'), ...props, `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies'],
+    [
+      '-B',
+      '-q',
+      '-f',
+      join(projectRoot, 'docker', c.recipe?.dir ?? c.name, 'pom.xml'),
+      ...props,
+      `-DoutputDirectory=${tmp}`,
+      '-DincludeScope=runtime',
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    ],
     { what: `Fetching the ${c.name} jars from Maven Central` },
   );
-  if (readdirSync(tmp).length === 0) throw new FedsimError(`Maven fetched no jars for ${c.name}; check the Maven Central connection and try again.`);
+  if (readdirSync(tmp).length === 0)
+    throw new FedsimError(`Maven fetched no jars for ${c.name}; check the Maven Central connection and try again.`);
   writeFileSync(join(tmp, '.complete'), '');
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
@@ -83,7 +95,9 @@ async function goBinaries(c: Component, packages: Record<string, string>, ldflag
   const dest = join(cacheDir, `${c.name}-${c.version}`, 'bin');
   if (existsSync(join(dest, '.complete'))) return dest;
   if (!hasCommand('go')) {
-    throw new FedsimError(`Building the ${c.name} image needs Go >= 1.23 to compile it from the Go module proxy; install Go and try again.`);
+    throw new FedsimError(
+      `Building the ${c.name} image needs Go >= 1.23 to compile it from the Go module proxy; install Go and try again.`,
+    );
   }
   say(`${c.name}: compiling ${Object.values(packages).join(', ')} with go install`);
   const tmp = `${dest}.tmp`;

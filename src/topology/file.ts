@@ -1,4 +1,4 @@
-import { readDocument, parseWith } from './load.js';
+import { parseWith, readDocument } from './load.js';
 import { type Topology, TopologySchema } from './schema.js';
 
 /** Reads and validates a topology file; a one-line FedsimError naming the bad field otherwise. */

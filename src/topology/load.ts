@@ -30,7 +30,7 @@ export function readDocument(file: string): unknown {
   if (text.includes('\u0000') || text.includes('\uFFFD')) throw new FedsimError(`${file}: not a text file; expected YAML or JSON.`);
   if (text.trim() === '') throw new FedsimError(`${file}: the file is empty; expected YAML or JSON.`);
   try {
-    return parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false });
+    return parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
@@ -44,7 +44,9 @@ export function readDocument(file: string): unknown {
 /** Parses a document against a schema; the first issue becomes a one-line FedsimError. */
 export function parseWith<S extends z.ZodType>(schema: S, doc: unknown, file: string): z.output<S> {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new FedsimError(`${file}: expected a mapping of keys at the top level, got ${Array.isArray(doc) ? 'a list' : typeof doc === 'object' ? 'nothing' : typeof doc}.`);
+    throw new FedsimError(
+      `${file}: expected a mapping of keys at the top level, got ${Array.isArray(doc) ? 'a list' : typeof doc === 'object' ? 'nothing' : typeof doc}.`,
+    );
   }
   const result = schema.safeParse(doc);
   if (!result.success) throw new FedsimError(`${file}: ${describeIssues(result.error)}`, 2);

@@ -129,10 +129,20 @@ function baselineToxics(links: LinkPlan[], from: string, to: string): ToxicPlan[
   const back = links.find((l) => l.from === to && l.to === from);
   const toxics: ToxicPlan[] = [];
   if (there && (there.latencyMs || there.jitterMs)) {
-    toxics.push({ name: 'baseline-up', type: 'latency', stream: 'upstream', attributes: { latency: there.latencyMs, jitter: there.jitterMs } });
+    toxics.push({
+      name: 'baseline-up',
+      type: 'latency',
+      stream: 'upstream',
+      attributes: { latency: there.latencyMs, jitter: there.jitterMs },
+    });
   }
   if (back && (back.latencyMs || back.jitterMs)) {
-    toxics.push({ name: 'baseline-down', type: 'latency', stream: 'downstream', attributes: { latency: back.latencyMs, jitter: back.jitterMs } });
+    toxics.push({
+      name: 'baseline-down',
+      type: 'latency',
+      stream: 'downstream',
+      attributes: { latency: back.latencyMs, jitter: back.jitterMs },
+    });
   }
   return toxics;
 }
@@ -245,8 +255,26 @@ export function planFederation(t: Topology, federation: string, slot: number): P
       const replication = Object.fromEntries(regions.map((r) => [r, Math.min(3, c.nodes[r] ?? 1)]));
       keyspaces.unshift({ name: REGISTRY_KEYSPACE, replication });
     }
-    return { name: c.name, role, flavor: c.flavor, regions, nodes: nodes.filter((n) => n.cluster === c.name).map((n) => n.name), keyspaces };
+    return {
+      name: c.name,
+      role,
+      flavor: c.flavor,
+      regions,
+      nodes: nodes.filter((n) => n.cluster === c.name).map((n) => n.name),
+      keyspaces,
+    };
   });
 
-  return { federation, slot, shape: t.shape, regions: [...t.regions], links, networks, gateways, nodes, clusters, monitoring: t.monitoring };
+  return {
+    federation,
+    slot,
+    shape: t.shape,
+    regions: [...t.regions],
+    links,
+    networks,
+    gateways,
+    nodes,
+    clusters,
+    monitoring: t.monitoring,
+  };
 }

@@ -35,7 +35,7 @@ const cluster = z.strictObject({
   name,
   role: z.enum(['main', 'worker']).optional().describe('federation shape only: the Main Cluster holds the registry'),
   flavor: z.enum(FLAVORS).default('cassandra'),
-  version: z.string().optional().describe('database version; defaults to the image catalog\'s'),
+  version: z.string().optional().describe("database version; defaults to the image catalog's"),
   nodes: z
     .record(name, z.number().int().min(1, 'expected at least 1 node').max(9, 'expected at most 9 nodes per region on one machine'))
     .describe('node count per region'),
@@ -52,7 +52,9 @@ const keyspace = z.strictObject({
 export const TopologySchema = z
   .strictObject({
     name: name.optional().describe('federation name; `fedsim up --name` overrides it'),
-    shape: z.enum(['federation', 'stretched']).describe('federation: a Main Cluster and Worker Clusters, each in one region; stretched: one cluster, a datacenter per region'),
+    shape: z
+      .enum(['federation', 'stretched'])
+      .describe('federation: a Main Cluster and Worker Clusters, each in one region; stretched: one cluster, a datacenter per region'),
     regions: z.array(name).min(1, 'expected at least one region').max(8, 'expected at most 8 regions'),
     links: z
       .strictObject({
@@ -74,8 +76,14 @@ export const TopologySchema = z
     t.links.pairs.forEach((p, i) => {
       if (!regions.has(p.from)) issue(['links', 'pairs', i, 'from'], `unknown region "${p.from}"; expected ${known}`);
       if (!regions.has(p.to)) issue(['links', 'pairs', i, 'to'], `unknown region "${p.to}"; expected ${known}`);
-      if (p.from === p.to) issue(['links', 'pairs', i, 'to'], `a link goes between two regions; "${p.from}" links to itself (inside a region there is no added latency)`);
-      const dup = t.links.pairs.findIndex((q, j) => j < i && ((q.from === p.from && q.to === p.to) || ((q.both || p.both) && q.from === p.to && q.to === p.from)));
+      if (p.from === p.to)
+        issue(
+          ['links', 'pairs', i, 'to'],
+          `a link goes between two regions; "${p.from}" links to itself (inside a region there is no added latency)`,
+        );
+      const dup = t.links.pairs.findIndex(
+        (q, j) => j < i && ((q.from === p.from && q.to === p.to) || ((q.both || p.both) && q.from === p.to && q.to === p.from)),
+      );
       if (dup >= 0) issue(['links', 'pairs', i], `the link ${p.from} -> ${p.to} is already set by links.pairs[${dup}]`);
     });
     const clusterNames = new Set<string>();
@@ -86,7 +94,11 @@ export const TopologySchema = z
       if (where.length === 0) issue(['clusters', i, 'nodes'], 'expected a node count for at least one region');
       for (const r of where) if (!regions.has(r)) issue(['clusters', i, 'nodes', r], `unknown region "${r}"; expected ${known}`);
       if (t.shape === 'federation') {
-        if (where.length > 1) issue(['clusters', i, 'nodes'], 'in a federation each cluster lives in one region; use shape: stretched for a cluster across regions');
+        if (where.length > 1)
+          issue(
+            ['clusters', i, 'nodes'],
+            'in a federation each cluster lives in one region; use shape: stretched for a cluster across regions',
+          );
         if (!c.role) issue(['clusters', i, 'role'], 'expected "main" or "worker" in a federation');
       } else if (c.role) {
         issue(['clusters', i, 'role'], 'roles belong to the federation shape; a stretched topology has one cluster');
@@ -108,12 +120,16 @@ export const TopologySchema = z
         for (const [region, count] of Object.entries(c.nodes)) {
           const rf = typeof k.replication === 'number' ? k.replication : k.replication[region];
           if (rf !== undefined && rf > count) {
-            issue(['keyspaces', i, 'replication', ...(typeof k.replication === 'number' ? [] : [region])], `replication ${rf} in ${region} is more than the ${count} node(s) cluster "${c.name}" has there`);
+            issue(
+              ['keyspaces', i, 'replication', ...(typeof k.replication === 'number' ? [] : [region])],
+              `replication ${rf} in ${region} is more than the ${count} node(s) cluster "${c.name}" has there`,
+            );
           }
         }
       }
       if (typeof k.replication !== 'number') {
-        for (const r of Object.keys(k.replication)) if (!regions.has(r)) issue(['keyspaces', i, 'replication', r], `unknown region "${r}"; expected ${known}`);
+        for (const r of Object.keys(k.replication))
+          if (!regions.has(r)) issue(['keyspaces', i, 'replication', r], `unknown region "${r}"; expected ${known}`);
       }
     });
   });

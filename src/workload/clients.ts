@@ -8,7 +8,8 @@ import cassandra from 'cassandra-driver';
 export type Endpoints = Record<string, string>;
 
 // The driver checks `instanceof AddressTranslator` at run time; its typings declare only an interface.
-const AddressTranslatorBase = (cassandra.policies.addressResolution as unknown as { AddressTranslator: new () => object }).AddressTranslator;
+const AddressTranslatorBase = (cassandra.policies.addressResolution as unknown as { AddressTranslator: new () => object })
+  .AddressTranslator;
 
 class GatewayTranslator extends AddressTranslatorBase implements cassandra.policies.addressResolution.AddressTranslator {
   constructor(private readonly endpoints: Endpoints) {

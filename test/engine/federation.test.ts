@@ -14,28 +14,36 @@ let pair: Federation;
 beforeAll(async () => {
   engine = await connectEngine();
   const results = await Promise.allSettled([
-    up(engine, {
-      shape: 'federation',
-      regions: ['us-east-1', 'eu-west-1'],
-      links: {
-        pairs: [
-          { from: 'us-east-1', to: 'eu-west-1', latency: '100ms' },
-          { from: 'eu-west-1', to: 'us-east-1', latency: '40ms' },
+    up(
+      engine,
+      {
+        shape: 'federation',
+        regions: ['us-east-1', 'eu-west-1'],
+        links: {
+          pairs: [
+            { from: 'us-east-1', to: 'eu-west-1', latency: '100ms' },
+            { from: 'eu-west-1', to: 'us-east-1', latency: '40ms' },
+          ],
+        },
+        clusters: [
+          { name: 'main', role: 'main', nodes: { 'us-east-1': 1 } },
+          { name: 'worker-eu', role: 'worker', nodes: { 'eu-west-1': 1 } },
         ],
+        keyspaces: [{ name: 'app', replication: 1 }],
       },
-      clusters: [
-        { name: 'main', role: 'main', nodes: { 'us-east-1': 1 } },
-        { name: 'worker-eu', role: 'worker', nodes: { 'eu-west-1': 1 } },
-      ],
-      keyspaces: [{ name: 'app', replication: 1 }],
-    }, { name: 'test-duo' }),
-    up(engine, {
-      shape: 'stretched',
-      regions: ['site-a', 'site-b'],
-      links: { default: { latency: '30ms' } },
-      clusters: [{ name: 'geo', nodes: { 'site-a': 1, 'site-b': 1 } }],
-      keyspaces: [{ name: 'app', replication: { 'site-a': 1, 'site-b': 1 } }],
-    }, { name: 'test-pair' }),
+      { name: 'test-duo' },
+    ),
+    up(
+      engine,
+      {
+        shape: 'stretched',
+        regions: ['site-a', 'site-b'],
+        links: { default: { latency: '30ms' } },
+        clusters: [{ name: 'geo', nodes: { 'site-a': 1, 'site-b': 1 } }],
+        keyspaces: [{ name: 'app', replication: { 'site-a': 1, 'site-b': 1 } }],
+      },
+      { name: 'test-pair' },
+    ),
   ]);
   // Keep whichever came up, so afterAll removes it even when the other failed.
   [duo, pair] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Federation, Federation];
@@ -50,7 +58,9 @@ afterAll(async () => {
 
 describe('a federation of a Main and a Worker cluster in two regions', () => {
   it('serves a write made through one region to a read through the other', async () => {
-    await duo.client('us-east-1', 'main').execute('INSERT INTO app.kv (k, v) VALUES (?, ?)', ['hello', 'from us-east-1'], { consistency: C.localQuorum });
+    await duo
+      .client('us-east-1', 'main')
+      .execute('INSERT INTO app.kv (k, v) VALUES (?, ?)', ['hello', 'from us-east-1'], { consistency: C.localQuorum });
     const rs = await duo.client('eu-west-1', 'main').execute('SELECT v FROM app.kv WHERE k = ?', ['hello'], { consistency: C.localQuorum });
     expect(rs.first()?.v).toBe('from us-east-1');
   });
@@ -101,11 +111,15 @@ describe('a cluster stretched over two sites', () => {
 
 describe('down', () => {
   it('removes every container, network and volume of the federation, and a second down is harmless', async () => {
-    const gone = await up(engine, {
-      shape: 'federation',
-      regions: ['solo'],
-      clusters: [{ name: 'main', role: 'main', nodes: { solo: 1 } }],
-    }, { name: 'test-gone' });
+    const gone = await up(
+      engine,
+      {
+        shape: 'federation',
+        regions: ['solo'],
+        clusters: [{ name: 'main', role: 'main', nodes: { solo: 1 } }],
+      },
+      { name: 'test-gone' },
+    );
     await gone.down();
     await gone.down();
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter('test-gone') });

@@ -43,7 +43,10 @@ describe('local images', () => {
     expect(ready.status).toBe(200);
 
     const toxiproxy = await start(
-      new GenericContainer(localTag(CATALOG.toxiproxy)).withNetwork(network).withExposedPorts(8474, 8666).withWaitStrategy(Wait.forHttp('/version', 8474)),
+      new GenericContainer(localTag(CATALOG.toxiproxy))
+        .withNetwork(network)
+        .withExposedPorts(8474, 8666)
+        .withWaitStrategy(Wait.forHttp('/version', 8474)),
     );
     const api = new Toxiproxy(`http://${toxiproxy.getHost()}:${toxiproxy.getMappedPort(8474)}`);
     expect(await api.getVersion()).toContain('2.12.0');
@@ -58,7 +61,9 @@ describe('local images', () => {
   });
 
   it('Alertmanager answers /-/ready', async () => {
-    const am = await start(new GenericContainer(localTag(CATALOG.alertmanager)).withExposedPorts(9093).withWaitStrategy(Wait.forHttp('/-/ready', 9093)));
+    const am = await start(
+      new GenericContainer(localTag(CATALOG.alertmanager)).withExposedPorts(9093).withWaitStrategy(Wait.forHttp('/-/ready', 9093)),
+    );
     const r = await fetch(`http://${am.getHost()}:${am.getMappedPort(9093)}/api/v2/status`);
     expect(((await r.json()) as { cluster: { status: string } }).cluster.status).toBe('disabled');
   });

@@ -11,7 +11,9 @@ describe('durations', () => {
     [42, 42],
   ])('parses %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['soon', '-5ms', '5 parsecs', '', 'Infinity', Number.NaN, -1])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['soon', '-5ms', '5 parsecs', '', 'Infinity', Number.NaN, -1])('rejects %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 
   it('formats whole units', () => {
     expect([formatDuration(120_000), formatDuration(3000), formatDuration(150)]).toEqual(['2m', '3s', '150ms']);

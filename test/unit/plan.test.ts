@@ -59,7 +59,12 @@ describe('plan', () => {
     const gwA = p.gateways.find((g) => g.region === 'a-one')!;
     const peerB = gwA.proxies.find((x) => x.kind === 'peer' && x.node === b1?.name)!;
     expect(a1?.dnat).toEqual([{ to: `${b1?.address}:7000`, via: `${gwA.addresses['a-one']}:${peerB.listenPort}` }]);
-    expect(b1?.dnat.map((d) => d.to).sort()).toEqual(p.nodes.filter((n) => n.region === 'a-one').map((n) => `${n.address}:7000`).sort());
+    expect(b1?.dnat.map((d) => d.to).sort()).toEqual(
+      p.nodes
+        .filter((n) => n.region === 'a-one')
+        .map((n) => `${n.address}:7000`)
+        .sort(),
+    );
   });
 
   it('federation clusters get no peer paths and the main cluster gets the registry keyspace', () => {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test command: provisions Node, the Docker engine and the images, then runs lint, type checks,
+# unit tests and the tests against the real engine. Needs root on a fresh Debian machine (to install
+# and start dockerd and run debootstrap once).
+set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
+cd "$FEDSIM_ROOT"
+node dist/src/cli.js doctor
+node dist/src/cli.js images build
+npx biome ci .
+npx tsc -p tsconfig.json --noEmit
+results="$(mktemp)"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+rm -f "$results"
+exit "$status"

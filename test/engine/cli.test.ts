@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The compiled CLI, as users run it (scripts/test.sh builds it before the tests).
+const cli = join(import.meta.dirname, '../../dist/src/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'fedsim-cli-'));
+
+function fedsim(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+function expectOneClearLine(r: { code: number | null; stderr: string }, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('fedsim on bad input and a missing engine', () => {
+  it('validates the example topologies', () => {
+    for (const t of ['two-region-federation', 'three-region-federation', 'stretched-pair']) {
+      const r = fedsim(['validate', join(import.meta.dirname, `../../topologies/${t}.yaml`)]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('names the file and the bad field of a malformed topology, and exits 2', () => {
+    const bad = file('bad.yaml', 'shape: federation\nregions: [a-1, b-2]\nclusters:\n  - { name: main, role: main, nodes: { c-3: 1 } }\n');
+    expectOneClearLine(fedsim(['validate', bad]), /bad\.yaml: clusters\[0\]\.nodes\.c-3: unknown region "c-3"; expected one of a-1, b-2$/);
+    expectOneClearLine(fedsim(['up', bad]), /clusters\[0\]\.nodes\.c-3: unknown region/);
+  });
+
+  it('says where a YAML syntax error is', () => {
+    expectOneClearLine(fedsim(['validate', file('syntax.yaml', 'shape: [federation\n')]), /syntax\.yaml:\d+:\d+: not valid YAML or JSON/);
+  });
+
+  it('rejects empty files, binary garbage and missing files in one sentence', () => {
+    expectOneClearLine(fedsim(['validate', file('empty.yaml', '\n')]), /the file is empty/);
+    expectOneClearLine(fedsim(['validate', file('garbage.bin', '\u0000\u0001\u00ff\u0000')]), /not a text file/);
+    expectOneClearLine(fedsim(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read \(ENOENT\)/);
+  });
+
+  it('says plainly when no engine answers at DOCKER_HOST, and builds nothing', () => {
+    const good = join(import.meta.dirname, '../../topologies/two-region-federation.yaml');
+    expectOneClearLine(
+      fedsim(['up', good], { DOCKER_HOST: 'tcp://127.0.0.1:1' }),
+      /No Docker engine answers at DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 .*start it or unset DOCKER_HOST\.$/,
+    );
+    expectOneClearLine(fedsim(['status'], { DOCKER_HOST: 'unix:///nonexistent.sock' }), /No Docker engine answers/);
+  });
+
+  it('prints a JSON Schema that names every top-level key', () => {
+    const r = fedsim(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(Object.keys(schema.properties).sort()).toEqual(['clusters', 'keyspaces', 'links', 'monitoring', 'name', 'regions', 'shape']);
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
