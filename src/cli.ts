@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
-import { downCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
+import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
 import { FedsimError } from './errors.js';
 
@@ -55,6 +55,11 @@ program
   .argument('[name]')
   .option('--all', 'every federation')
   .action(downCommand);
+
+program
+  .command('gc')
+  .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
+  .action(gcCommand);
 
 try {
   await program.parseAsync(process.argv);

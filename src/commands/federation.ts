@@ -108,3 +108,21 @@ export async function downCommand(name: string | undefined, opts: { all?: boolea
   }
   if (opts.all && !names.length) process.stdout.write('no federation is up; nothing to remove\n');
 }
+
+/** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
+export async function gcCommand(): Promise<void> {
+  const engine = await connectEngine();
+  const names = await federationNames(engine);
+  let containers = 0;
+  let networks = 0;
+  for (const n of names) {
+    const removed = await removeFederation(engine, n);
+    containers += removed.containers;
+    networks += removed.networks;
+  }
+  const volumes = (await engine.docker.listVolumes({ filters: labelFilter() })).Volumes ?? [];
+  for (const v of volumes) await engine.docker.getVolume(v.Name).remove({ force: true });
+  process.stdout.write(
+    `gc: removed ${containers} containers, ${networks} networks, ${volumes.length} volumes${names.length ? ` of ${names.join(', ')}` : ''}\n`,
+  );
+}

@@ -82,6 +82,13 @@ describe('a federation of a Main and a Worker cluster in two regions', () => {
     ]);
   });
 
+  it('publishes every port on 127.0.0.1 only', async () => {
+    const containers = await engine.docker.listContainers({ filters: labelFilter('test-duo') });
+    const published = containers.flatMap((c) => c.Ports.filter((p) => p.PublicPort));
+    expect(published.length).toBeGreaterThan(0);
+    expect(new Set(published.map((p) => p.IP))).toEqual(new Set(['127.0.0.1']));
+  });
+
   it('can be found again by name from a fresh handle, as another process would', async () => {
     const again = await attach(engine, 'test-duo');
     try {

@@ -73,7 +73,8 @@ describe('local images', () => {
       new GenericContainer(localTag(CATALOG.cassandra))
         .withEnvironment({ FEDSIM_HEAP: '512M', FEDSIM_DC: 'dc1' })
         .withExposedPorts(9042, 7070)
-        .withWaitStrategy(Wait.forLogMessage(/Starting listening for CQL clients/).withStartupTimeout(120_000)),
+        // "Starting listening for CQL clients" is logged just before the port is bound; this is after.
+        .withWaitStrategy(Wait.forLogMessage(/Startup complete/).withStartupTimeout(120_000)),
     );
     const client = new cassandra.Client({ contactPoints: [`${node.getHost()}:${node.getMappedPort(9042)}`], localDataCenter: 'dc1' });
     try {
