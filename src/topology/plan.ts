@@ -123,28 +123,21 @@ export function linkMatrix(t: Topology): LinkPlan[] {
   return links;
 }
 
+/** The link's baseline as latency toxics: A->B on the upstream stream, B->A on the downstream one. */
 function baselineToxics(links: LinkPlan[], from: string, to: string): ToxicPlan[] {
   if (from === to) return [];
-  const there = links.find((l) => l.from === from && l.to === to);
-  const back = links.find((l) => l.from === to && l.to === from);
-  const toxics: ToxicPlan[] = [];
-  if (there && (there.latencyMs || there.jitterMs)) {
-    toxics.push({
-      name: 'baseline-up',
+  const directions = [
+    { stream: 'upstream' as const, link: links.find((l) => l.from === from && l.to === to) },
+    { stream: 'downstream' as const, link: links.find((l) => l.from === to && l.to === from) },
+  ];
+  return directions
+    .filter(({ link }) => link && (link.latencyMs || link.jitterMs))
+    .map(({ stream, link }) => ({
+      name: stream === 'upstream' ? 'baseline-up' : 'baseline-down',
       type: 'latency',
-      stream: 'upstream',
-      attributes: { latency: there.latencyMs, jitter: there.jitterMs },
-    });
-  }
-  if (back && (back.latencyMs || back.jitterMs)) {
-    toxics.push({
-      name: 'baseline-down',
-      type: 'latency',
-      stream: 'downstream',
-      attributes: { latency: back.latencyMs, jitter: back.jitterMs },
-    });
-  }
-  return toxics;
+      stream,
+      attributes: { latency: link!.latencyMs, jitter: link!.jitterMs },
+    }));
 }
 
 /** ccm's balanced tokens: i * 2^64/N - 2^63 within a datacenter, offset by 100 per datacenter. */
