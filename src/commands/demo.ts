@@ -6,20 +6,10 @@ import { ensureEngine } from '../runtime/engine.js';
 import { type Federation, removeFederation, up } from '../runtime/federation.js';
 import { buildImages } from '../runtime/images.js';
 import { loadTopology } from '../topology/file.js';
+import { medianRoundTrip } from '../workload/clients.js';
 import { interruptSignal } from './interrupt.js';
 
 const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
-
-async function medianRoundTrip(client: cassandra.Client, n = 7): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    const t0 = performance.now();
-    await client.execute('SELECT release_version FROM system.local');
-    if (i > 0) times.push(performance.now() - t0); // the first one opens connections
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
 
 /**
  * `fedsim demo`: on this machine, sets up what is missing (engine, images), brings up a two-region
@@ -47,7 +37,7 @@ export async function demoCommand(): Promise<void> {
         const home = cluster.regions[0]!;
         const there = fed.plan.links.find((l) => l.from === region && l.to === home)?.latencyMs ?? 0;
         const back = fed.plan.links.find((l) => l.from === home && l.to === region)?.latencyMs ?? 0;
-        const ms = await medianRoundTrip(fed.client(region, cluster.name));
+        const ms = await medianRoundTrip(fed.client(region, cluster.name), undefined, [], {}, 7);
         out(`  ${region.padEnd(15)} ${cluster.name.padEnd(12)} ${`${there + back} ms`.padStart(10)} ${`${ms.toFixed(1)} ms`.padStart(10)}`);
       }
     }

@@ -65,3 +65,22 @@ export function answersCql(endpoint: string, timeoutMs = 2000): Promise<boolean>
     });
   });
 }
+
+/** Median wall time of `n` runs of a query after one warm-up (which opens connections), in ms. */
+export async function medianRoundTrip(
+  client: cassandra.Client,
+  query = 'SELECT release_version FROM system.local',
+  params: unknown[] = [],
+  opts: cassandra.QueryOptions = {},
+  n = 9,
+): Promise<number> {
+  await client.execute(query, params, opts);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await client.execute(query, params, opts);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)]!;
+}

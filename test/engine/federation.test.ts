@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { attach, type Federation, up } from '../../src/runtime/federation.js';
 import { labelFilter } from '../../src/runtime/labels.js';
-import { medianMs } from './latency.js';
+import { medianRoundTrip as medianMs } from '../../src/workload/clients.js';
 
 const C = cassandra.types.consistencies;
 let engine: Engine;
