@@ -33,10 +33,6 @@ export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string,
   };
 }
 
-export function toxiproxyAt(apiUrl: string): Toxiproxy {
-  return new Toxiproxy(apiUrl);
-}
-
 /** Creates the gateway's proxies and baseline toxics; waits for its API first. */
 export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -51,7 +47,7 @@ export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?:
     if (Date.now() > deadline) throw new FedsimError(`The gateway of ${gw.region} did not answer at ${apiUrl} within 20 s.`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const tp = toxiproxyAt(apiUrl);
+  const tp = new Toxiproxy(apiUrl);
   try {
     await tp.populate(gw.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream, enabled: true })));
     await Promise.all(
