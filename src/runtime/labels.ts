@@ -11,7 +11,6 @@ export const LABEL = {
   topology: 'io.fedsim.topology',
 } as const;
 
-
 export function federationLabels(federation: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.federation]: federation, ...extra };
 }
