@@ -2,9 +2,11 @@
 import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
+import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
 import { FedsimError } from './errors.js';
+import { FAULT_KINDS } from './faults/spec.js';
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
@@ -55,6 +57,41 @@ program
   .argument('[name]')
   .option('--all', 'every federation')
   .action(downCommand);
+
+program
+  .command('fault')
+  .description('inject a fault into a running federation; it stays until `fedsim heal`, or for --for')
+  .argument('<kind>', FAULT_KINDS.join(' | '))
+  .argument(
+    '<target>',
+    'link: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE, region:R, cluster:C or all',
+  )
+  .option('-f, --federation <name>', 'the federation (default: the only one up)')
+  .option('--latency <duration>', 'latency: added one-way delay, e.g. 150ms')
+  .option('--jitter <duration>', 'latency: +/- variation')
+  .option('--rate <KB/s>', 'bandwidth: cap in KB/s')
+  .option('--after <duration>', 'reset: reset connections after this long (default at once)')
+  .option('--delay <duration>', 'slow-close: delay before closing; slicer: delay between slices')
+  .option('--size <bytes>', 'slicer: average slice size')
+  .option('--bytes <n>', 'limit-data: bytes before the connection closes')
+  .option('--one-way', 'partition: cut only traffic from the left side to the right side')
+  .option('--pick <n>', 'node kinds: pick n of the targeted nodes at random')
+  .option('--seed <n>', 'node kinds: seed of the random pick (same seed, same nodes)')
+  .option('--for <duration>', 'hold the fault this long, then undo it (Ctrl-C undoes it early)')
+  .option('--log <file>', 'append the fault log (JSON lines) to this file')
+  .action(faultCommand);
+program
+  .command('faults')
+  .description("list a federation's active faults, whichever process injected them")
+  .option('-f, --federation <name>', 'the federation (default: the only one up)')
+  .option('--json', 'print as JSON')
+  .action(faultsCommand);
+program
+  .command('heal')
+  .description('undo every fault (toxics, proxies, nodes) and wait until the federation answers again')
+  .option('-f, --federation <name>', 'the federation (default: the only one up)')
+  .option('--log <file>', 'append the fault log (JSON lines) to this file')
+  .action(healCommand);
 
 program
   .command('gc')

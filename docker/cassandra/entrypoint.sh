@@ -5,6 +5,17 @@
 #   FEDSIM_HEAP (e.g. 512M), FEDSIM_DNAT ("dst:port>gw:port" rules: cross-region peer traffic is
 #   sent to the region's gateway), FEDSIM_JVM_EXTRA.
 set -euo pipefail
+
+# `fedsim fault wipe` leaves this marker in a stopped node: start with no data, as after a lost disk.
+# The empty node keeps its address and token; the others still know that address under the old
+# host ID, so the join's collision check must be skipped.
+wiped=""
+if [ -e /var/lib/cassandra/.fedsim-wipe ]; then
+  find /var/lib/cassandra -mindepth 1 -delete
+  wiped="-Dcassandra.allow_unsafe_join=true"
+  echo "fedsim: data directory wiped"
+fi
+
 addr="${FEDSIM_ADDRESS:-$(hostname -i | awk '{print $1}')}"
 heap="${FEDSIM_HEAP:-512M}"
 
@@ -51,7 +62,7 @@ jamm="$(ls $lib/jamm-*.jar | head -1)"
 exporter="$(ls $lib/jmx_prometheus_javaagent-*.jar | head -1)"
 mapfile -t jvm_opts < <(grep -v '^\s*#' /etc/cassandra/jvm17.options | grep -v '^\s*$')
 # shellcheck disable=SC2086
-exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} \
+exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped \
   -javaagent:"$jamm" -javaagent:"$exporter"=7070:/etc/cassandra/jmx-exporter.yaml \
   -Dcassandra-foreground=yes -Dcassandra.config=file:///etc/cassandra/cassandra.yaml \
   -Dcassandra-rackdc.properties=file:///etc/cassandra/cassandra-rackdc.properties \

@@ -8,7 +8,7 @@ import type { Engine } from './engine.js';
 import { configureGateway, gatewayContainerSpec } from './gateway.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
-import { nodeContainerSpec } from './nodes.js';
+import { nodeContainerSpec, schemaVersions } from './nodes.js';
 import type { Say } from './staging.js';
 
 /**
@@ -134,6 +134,16 @@ export async function removeFederation(engine: Engine, name: string): Promise<{ 
         }),
     ),
   );
+  // Fault records are volumes; the nodes' anonymous volumes went with their containers (v: true).
+  const volumes = (await engine.docker.listVolumes({ filters: labelFilter(name) })).Volumes ?? [];
+  await Promise.all(
+    volumes.map((v) =>
+      engine.docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   const networks = await engine.docker.listNetworks({ filters: labelFilter(name) });
   for (const n of networks) {
     await engine.docker
@@ -232,6 +242,45 @@ async function waitForNode(
       lastSaid = Date.now();
     }
     await sleep(1000, signal);
+  }
+}
+
+/**
+ * Waits until the federation answers again: every node answers CQL through its region's gateway,
+ * and every node of a multi-node cluster sees all of that cluster's nodes up and on one schema
+ * (nodetool describecluster), so that a QUORUM or ALL request right after works. Names the nodes still missing when time runs out.
+ */
+export async function waitUntilAnswering(fed: Federation, opts: { timeoutMs: number; signal?: AbortSignal; say?: Say }): Promise<void> {
+  const t0 = Date.now();
+  let lastSaid = t0;
+  const { plan } = fed;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const silent = (
+      await Promise.all(plan.nodes.map(async (n) => ((await answersCql(fed.endpoints[n.region]![n.address]!)) ? undefined : n.name)))
+    ).filter((n): n is string => n !== undefined);
+    let missing = silent.map((n) => `${n} does not answer CQL`);
+    if (!silent.length) {
+      const views = await Promise.all(
+        plan.nodes.map(async (n) => {
+          const peers = plan.nodes.filter((m) => m.cluster === n.cluster);
+          if (peers.length < 2) return undefined;
+          const versions = await schemaVersions(fed.engine, n.container).catch(() => new Map<string, string[]>());
+          const agreeing = versions.size === 1 ? [...versions.values()][0]! : [];
+          const notSeen = peers.filter((m) => !agreeing.includes(m.address)).map((m) => m.name);
+          return notSeen.length ? `${n.name} does not see ${notSeen.join(', ')} up and agreeing on the schema` : undefined;
+        }),
+      );
+      missing = views.filter((v): v is string => v !== undefined);
+    }
+    if (!missing.length) return;
+    if (Date.now() - t0 > opts.timeoutMs)
+      throw new FedsimError(`The federation did not answer again within ${Math.round(opts.timeoutMs / 1000)} s: ${missing.join('; ')}.`);
+    if (Date.now() - lastSaid >= 5000) {
+      opts.say?.(`waiting for the federation to answer again: ${missing.join('; ')}`);
+      lastSaid = Date.now();
+    }
+    await sleep(500, opts.signal);
   }
 }
 

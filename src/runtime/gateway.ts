@@ -62,3 +62,71 @@ export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?:
     throw new FedsimError(`Configuring the gateway of ${gw.region} failed: ${reason(err)}`);
   }
 }
+
+export interface GatewayToxic {
+  name: string;
+  type: string;
+  stream: 'upstream' | 'downstream';
+  attributes: Record<string, number>;
+}
+
+export interface GatewayProxy {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  toxics: GatewayToxic[];
+}
+
+/**
+ * The few Toxiproxy calls faults make, each one HTTP request: toxiproxy-node-client drops the
+ * toxics from its proxy listings and reads a proxy before every change, and a toxic should take
+ * effect within tens of milliseconds of being asked for.
+ */
+export class GatewayApi {
+  constructor(
+    readonly region: string,
+    private readonly url: string,
+  ) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : undefined,
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new FedsimError(`The gateway of ${this.region} (${this.url}) does not answer: ${reason(err)}`);
+    }
+    if (method === 'DELETE' && res.status === 404) return undefined;
+    if (!res.ok)
+      throw new FedsimError(`The gateway of ${this.region} refused ${method} ${path}: ${res.status} ${(await res.text()).trim()}`);
+    return res.status === 204 ? undefined : res.json();
+  }
+
+  async proxies(): Promise<GatewayProxy[]> {
+    return Object.values((await this.call('GET', '/proxies')) as Record<string, GatewayProxy>);
+  }
+
+  async addToxic(proxy: string, toxic: GatewayToxic): Promise<void> {
+    await this.call('POST', `/proxies/${proxy}/toxics`, { ...toxic, toxicity: 1 });
+  }
+
+  /** Idempotent: a toxic that is already gone is fine. */
+  async removeToxic(proxy: string, toxic: string): Promise<void> {
+    await this.call('DELETE', `/proxies/${proxy}/toxics/${toxic}`);
+  }
+
+  async setEnabled(proxy: string, enabled: boolean): Promise<void> {
+    await this.call('POST', `/proxies/${proxy}`, { enabled });
+  }
+
+  /** Closes every connection through the proxy (disable, enable), so none outlives a stall. */
+  async cycle(proxy: string): Promise<void> {
+    await this.setEnabled(proxy, false);
+    await this.setEnabled(proxy, true);
+  }
+}

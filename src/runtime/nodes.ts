@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import tar from 'tar-fs';
 import type { NodePlan, Plan } from '../topology/plan.js';
+import type { Engine } from './engine.js';
 import { federationLabels, LABEL } from './labels.js';
 
 /**
@@ -62,4 +68,65 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
     `printf '${rackdc}' > /etc/scylla/cassandra-rackdc.properties; ${rules ? `${rules} && ` : ''}exec /docker-entrypoint.py ${flags}`,
   ];
   return base;
+}
+
+/** Runs a command in a running container and returns what it printed (stdout and stderr). */
+export async function execText(engine: Engine, container: string, cmd: string[], timeoutMs = 20_000): Promise<string> {
+  const exec = await engine.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  engine.docker.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      reject(new Error(`${cmd.join(' ')} in ${container} took longer than ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+  return Buffer.concat(chunks).toString();
+}
+
+/**
+ * The schema versions a node sees and which addresses hold each (`nodetool describecluster`); an
+ * unreachable node is listed under "UNREACHABLE". One version held by every node of the cluster
+ * means the node sees them all up and agreeing on the schema.
+ */
+export async function schemaVersions(engine: Engine, container: string): Promise<Map<string, string[]>> {
+  const out = await execText(engine, container, ['nodetool', 'describecluster']);
+  const versions = new Map<string, string[]>();
+  const block = /Schema versions:\n((?:\t\t.*\n)+)/.exec(out)?.[1] ?? '';
+  for (const line of block.split('\n')) {
+    const m = /^\s*(\S+): \[(.*)\]/.exec(line);
+    if (m)
+      versions.set(
+        m[1]!,
+        m[2]!.split(',').map((a) => a.trim().replace(/:\d+$/, '')),
+      );
+  }
+  return versions;
+}
+
+/**
+ * Leaves the wipe marker in a stopped node's data directory: the image's entrypoint deletes the
+ * data before Cassandra starts, so the node comes back empty, as after losing its disk.
+ */
+export async function markForWipe(engine: Engine, container: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsim-wipe-'));
+  try {
+    writeFileSync(join(dir, '.fedsim-wipe'), 'wiped by fedsim\n');
+    await engine.docker
+      .getContainer(container)
+      .putArchive(tar.pack(dir, { entries: ['.fedsim-wipe'] }) as unknown as NodeJS.ReadableStream, { path: '/var/lib/cassandra' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

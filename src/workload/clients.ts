@@ -26,6 +26,8 @@ export interface ClientOptions {
   localDataCenter: string;
   keyspace?: string;
   readTimeoutMs?: number;
+  /** How often an idle connection is probed; a frozen node is noticed one read timeout later. */
+  heartBeatMs?: number;
 }
 
 export function regionClient(opts: ClientOptions): cassandra.Client {
@@ -34,9 +36,13 @@ export function regionClient(opts: ClientOptions): cassandra.Client {
     contactPoints,
     localDataCenter: opts.localDataCenter,
     keyspace: opts.keyspace,
-    policies: { addressResolution: new GatewayTranslator(opts.endpoints) },
+    policies: {
+      addressResolution: new GatewayTranslator(opts.endpoints),
+      // A node that comes back is used again within a second (the default backs off to minutes).
+      reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(1000),
+    },
     socketOptions: { connectTimeout: 5000, readTimeout: opts.readTimeoutMs ?? 12_000 },
-    pooling: { heartBeatInterval: 5000 },
+    pooling: { heartBeatInterval: opts.heartBeatMs ?? 5000 },
     queryOptions: { prepare: true },
   });
 }

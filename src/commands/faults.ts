@@ -1,0 +1,125 @@
+import { FedsimError } from '../errors.js';
+import { FaultLog } from '../faults/log.js';
+import { type FaultSpecInput, paramsOf } from '../faults/spec.js';
+import { connectEngine, type Engine } from '../runtime/engine.js';
+import { describeFault, Faults, parseFault } from '../runtime/faults.js';
+import { attach, federationNames } from '../runtime/federation.js';
+import { interruptSignal } from './interrupt.js';
+
+const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
+
+/** The federation a command means: the one named, or the only one that is up. */
+async function chosenFederation(engine: Engine, name?: string): Promise<string> {
+  if (name) return name;
+  const names = await federationNames(engine);
+  if (names.length === 1) return names[0]!;
+  if (!names.length) throw new FedsimError('No federation is up; `fedsim up FILE` brings one up.');
+  throw new FedsimError(`${names.length} federations are up (${names.join(', ')}); choose one with --federation.`);
+}
+
+export interface FaultOptions {
+  federation?: string;
+  latency?: string;
+  jitter?: string;
+  rate?: string;
+  after?: string;
+  delay?: string;
+  size?: string;
+  bytes?: string;
+  oneWay?: boolean;
+  pick?: string;
+  seed?: string;
+  for?: string;
+  log?: string;
+}
+
+function integer(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new FedsimError(`--${flag} expects a whole number, got "${text}".`);
+  return Number(text);
+}
+
+/**
+ * `fedsim fault KIND TARGET [options]`: injects one fault. With --for it holds the fault that long,
+ * then undoes it (Ctrl-C undoes it early); without, the fault stays until `fedsim heal`.
+ */
+export async function faultCommand(kind: string, target: string, opts: FaultOptions): Promise<void> {
+  const input = {
+    kind,
+    target,
+    latency: opts.latency,
+    jitter: opts.jitter,
+    rate: integer('rate', opts.rate),
+    after: opts.after,
+    delay: opts.delay,
+    size: integer('size', opts.size),
+    bytes: integer('bytes', opts.bytes),
+    oneWay: opts.oneWay,
+    pick: integer('pick', opts.pick),
+    seed: integer('seed', opts.seed),
+    for: opts.for,
+  };
+  const spec = parseFault(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FaultSpecInput);
+  const engine = await connectEngine();
+  const fed = await attach(engine, await chosenFederation(engine, opts.federation));
+  const faults = new Faults(fed, { log: new FaultLog(opts.log), say });
+  const record = await faults.inject(spec);
+  if (spec.for === undefined) {
+    process.stdout.write(`fault ${record.id} in effect: ${describeFault(record)}; \`fedsim heal\` undoes it\n`);
+    return;
+  }
+  process.stdout.write(`fault ${record.id} in effect for ${spec.for / 1000} s: ${describeFault(record)} (Ctrl-C undoes it now)\n`);
+  faults.release();
+  const signal = interruptSignal(say);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, spec.for);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await faults.undo(record.id);
+  process.stdout.write(`fault ${record.id} undone${signal.aborted ? ' (interrupted)' : ''}\n`);
+  if (signal.aborted) process.exitCode = 130;
+}
+
+/** `fedsim faults [--federation N] [--json]`: the active faults, whichever process injected them. */
+export async function faultsCommand(opts: { federation?: string; json?: boolean }): Promise<void> {
+  const engine = await connectEngine();
+  const fed = await attach(engine, await chosenFederation(engine, opts.federation));
+  const active = await new Faults(fed).active();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(active, null, 2)}\n`);
+    return;
+  }
+  if (!active.length) {
+    process.stdout.write(`no fault is active in ${fed.name}\n`);
+    return;
+  }
+  for (const f of active) {
+    const until = f.until ? (f.overdue ? ' OVERDUE (its process died; `fedsim heal` undoes it)' : ` until ${f.until}`) : ' until healed';
+    const line = describeFault({
+      kind: f.spec.kind,
+      target: f.spec.target,
+      params: paramsOf(f.spec),
+      nodes: f.effects.nodes.map((n) => n.node),
+    });
+    process.stdout.write(`${f.id}  ${line}  since ${f.asked}${until}\n`);
+  }
+}
+
+/** `fedsim heal [--federation N]`: undoes every fault and waits until the federation answers. */
+export async function healCommand(opts: { federation?: string; log?: string }): Promise<void> {
+  const engine = await connectEngine();
+  const fed = await attach(engine, await chosenFederation(engine, opts.federation));
+  const r = await new Faults(fed, { log: new FaultLog(opts.log), say }).heal({ signal: interruptSignal(say) });
+  const did = [
+    `${r.faults} fault record(s) cleared`,
+    `${r.toxicsRemoved} toxic(s) removed`,
+    r.baselinesRestored && `${r.baselinesRestored} baseline(s) restored`,
+    r.proxiesEnabled && `${r.proxiesEnabled} proxy(ies) enabled`,
+    r.nodesStarted.length && `started ${r.nodesStarted.join(', ')}`,
+    r.nodesUnpaused.length && `unpaused ${r.nodesUnpaused.join(', ')}`,
+  ].filter(Boolean);
+  process.stdout.write(`${fed.name} healed in ${r.seconds.toFixed(1)} s: ${did.join('; ')}\n`);
+}

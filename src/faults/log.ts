@@ -1,0 +1,56 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import type { Instant } from '../clock.js';
+import type { FaultKind } from './spec.js';
+
+/**
+ * The fault log: for each fault, its kind, target, parameters, what it touched, and when it was
+ * asked for, took effect, and was undone (monotonic ms on the run's clock, and wall time). Written
+ * as JSON lines, a line each time a fault changes (taking effect, being undone); the last line of
+ * a fault's id is its whole story. Checkers and the dashboard read it.
+ */
+export interface FaultRecord {
+  id: string;
+  kind: FaultKind;
+  target: string;
+  params: Record<string, number | boolean>;
+  /** Requested duration in ms; absent: until healed. */
+  forMs?: number;
+  /** Region pairs (from -> to) whose traffic it touched. */
+  directions: [string, string][];
+  /** Nodes it acted on. */
+  nodes: string[];
+  asked: Instant;
+  effect?: Instant;
+  undone?: Instant;
+  /** Set when injecting or undoing failed. */
+  error?: string;
+}
+
+export type FaultListener = (record: FaultRecord) => void;
+
+export class FaultLog {
+  private readonly listeners: FaultListener[] = [];
+
+  constructor(private readonly file?: string) {}
+
+  /** Called with every new line, for the dashboard and the run's event stream. */
+  subscribe(listener: FaultListener): void {
+    this.listeners.push(listener);
+  }
+
+  write(record: FaultRecord): void {
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`);
+    for (const l of this.listeners) l(record);
+  }
+}
+
+/** Reads a fault log back: one record per fault, its last line. */
+export function loadFaultLog(file: string): FaultRecord[] {
+  const byId = new Map<string, FaultRecord>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as FaultRecord;
+    byId.set(r.id, r);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import { Clock } from '../clock.js';
+import { FedsimError, reason } from '../errors.js';
+import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect } from '../faults/effects.js';
+import { effectsOf } from '../faults/kinds.js';
+import type { FaultLog, FaultRecord } from '../faults/log.js';
+import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
+import { describeIssues } from '../topology/load.js';
+import type { Engine } from './engine.js';
+import { type Federation, waitUntilAnswering } from './federation.js';
+import { GatewayApi, type GatewayToxic } from './gateway.js';
+import { federationLabels, LABEL } from './labels.js';
+import { markForWipe } from './nodes.js';
+import type { Say } from './staging.js';
+
+/**
+ * Faults applied to a running federation, each with its inverse. The state of every active fault
+ * lives in the engine, not in this process: its toxics are named after it on the gateways, and a
+ * record of it (spec, effects, times) is a labelled Docker volume. So another process, or a later
+ * one after a crash, can list, undo or heal what this one injected.
+ */
+const FAULT_LABEL = 'io.fedsim.fault';
+
+interface StoredFault {
+  id: string;
+  spec: FaultSpec;
+  effects: Effects;
+  /** Wall-clock times: asked for, in effect, and (for a timed fault) when it should end. */
+  asked: string;
+  until?: string;
+}
+
+export interface ActiveFault extends StoredFault {
+  /** A timed fault whose time is up but which no process undid (its process died): heal it. */
+  overdue: boolean;
+}
+
+export interface HealReport {
+  faults: number;
+  toxicsRemoved: number;
+  baselinesRestored: number;
+  proxiesEnabled: number;
+  nodesStarted: string[];
+  nodesUnpaused: string[];
+  /** From the start of heal until every node answered and saw its cluster whole again. */
+  seconds: number;
+}
+
+export interface FaultsOptions {
+  clock?: Clock;
+  log?: FaultLog;
+  say?: Say;
+}
+
+/** Parses a fault as a user wrote it; a problem is one sentence naming the field. */
+export function parseFault(input: FaultSpec | FaultSpecInput): FaultSpec {
+  const r = FaultSpecSchema.safeParse(input);
+  if (!r.success) throw new FedsimError(`Fault ${JSON.stringify(input.kind ?? '?')}: ${describeIssues(r.error)}`);
+  return r.data;
+}
+
+type NodeState = 'running' | 'paused' | 'stopped' | 'missing';
+
+async function nodeState(engine: Engine, container: string): Promise<NodeState> {
+  try {
+    const s = (await engine.docker.getContainer(container).inspect()).State;
+    return s.Paused ? 'paused' : s.Running ? 'running' : 'stopped';
+  } catch {
+    return 'missing';
+  }
+}
+
+async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
+  const c = engine.docker.getContainer(e.container);
+  const state = await nodeState(engine, e.container);
+  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${e.container}); is the federation whole?`);
+  if (e.action === 'pause') {
+    if (state === 'running') await c.pause();
+    return;
+  }
+  if (state === 'paused') await c.unpause();
+  const running = state !== 'stopped';
+  if (e.action === 'kill' && running) await c.kill({ signal: 'SIGKILL' });
+  if (e.action === 'stop' && running) await c.stop({ t: 30 });
+  if (e.action === 'restart') await c.restart({ t: 30 });
+  if (e.action === 'wipe') {
+    if (running) await c.kill({ signal: 'SIGKILL' });
+    await markForWipe(engine, e.container);
+  }
+}
+
+/** Brings a node back to running; true if something had to be done. */
+async function restoreNode(engine: Engine, container: string): Promise<'started' | 'unpaused' | undefined> {
+  const state = await nodeState(engine, container);
+  const c = engine.docker.getContainer(container);
+  if (state === 'paused') {
+    await c.unpause();
+    return 'unpaused';
+  }
+  if (state === 'stopped') {
+    await c.start();
+    return 'started';
+  }
+  return undefined;
+}
+
+export class Faults {
+  readonly clock: Clock;
+  private readonly log?: FaultLog;
+  private readonly say: Say;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The records of faults this process injected, for the fault log. */
+  private readonly records = new Map<string, FaultRecord>();
+  private readonly gateways: Map<string, GatewayApi>;
+
+  constructor(
+    readonly fed: Federation,
+    opts: FaultsOptions = {},
+  ) {
+    this.clock = opts.clock ?? new Clock();
+    this.log = opts.log;
+    this.say = opts.say ?? (() => undefined);
+    this.gateways = new Map(fed.plan.gateways.map((g) => [g.region, new GatewayApi(g.region, fed.gatewayApis[g.region]!)]));
+  }
+
+  private get engine(): Engine {
+    return this.fed.engine;
+  }
+
+  private gateway(region: string): GatewayApi {
+    return this.gateways.get(region)!;
+  }
+
+  /**
+   * Injects a fault and returns its record once it is in effect. Bad input (an unknown kind, region
+   * or node, a parameter out of range) throws before anything is touched; if applying fails half-way,
+   * what was applied is undone before the error is thrown.
+   */
+  async inject(input: FaultSpec | FaultSpecInput): Promise<FaultRecord> {
+    const spec = parseFault(input);
+    const id = randomBytes(4).toString('hex');
+    const effects = effectsOf(this.fed.plan, spec, id);
+    const record: FaultRecord = {
+      id,
+      kind: spec.kind,
+      target: spec.target,
+      params: paramsOf(spec),
+      forMs: spec.for,
+      directions: effects.directions,
+      nodes: effects.nodes.map((n) => n.node),
+      asked: this.clock.at(),
+    };
+    this.records.set(id, record);
+    const instant = INSTANT_KINDS.includes(spec.kind);
+    // The record is stored while the fault is applied: heal needs no record (it restores the
+    // declared state), so a crash between the two leaves nothing that heal cannot undo.
+    const until = spec.for !== undefined ? new Date(Date.now() + spec.for).toISOString() : undefined;
+    try {
+      await Promise.all([instant ? undefined : this.store({ id, spec, effects, asked: record.asked.wall, until }), this.apply(effects)]);
+    } catch (err) {
+      record.error = reason(err);
+      if (!instant) await this.undo(id).catch(() => undefined);
+      else this.log?.write(record);
+      throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${reason(err)}; what was applied has been undone.`);
+    }
+    record.effect = this.clock.at();
+    if (instant) record.undone = record.effect;
+    this.log?.write(record);
+    this.say(`fault ${id}: ${describeFault(record)} in effect after ${(record.effect.t - record.asked.t).toFixed(0)} ms`);
+    if (spec.for !== undefined && !instant) {
+      const timer = setTimeout(() => {
+        this.timers.delete(id);
+        this.undo(id).catch((err) => this.say(`fault ${id}: undoing it failed: ${reason(err)}; run \`fedsim heal\``));
+      }, spec.for);
+      this.timers.set(id, timer);
+    }
+    return record;
+  }
+
+  private async apply(effects: Effects): Promise<void> {
+    await Promise.all([
+      ...effects.toxics.map((t) => this.gateway(t.gateway).addToxic(t.proxy, t.toxic as GatewayToxic)),
+      ...effects.disabled.map((p) => this.gateway(p.gateway).setEnabled(p.proxy, false)),
+      ...effects.nodes.map((n) => actOnNode(this.engine, n)),
+    ]);
+  }
+
+  /**
+   * Undoes one fault: its toxics removed, its proxies enabled and its nodes running again, except
+   * where another active fault still holds the same proxy or node. Returns its record (undefined if
+   * it was not active).
+   */
+  async undo(id: string): Promise<FaultRecord | undefined> {
+    const timer = this.timers.get(id);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(id);
+    const all = await this.stored();
+    const fault = all.find((f) => f.id === id);
+    if (!fault) return undefined;
+    const others = all.filter((f) => f.id !== id);
+    const heldProxies = new Set(others.flatMap((f) => f.effects.disabled.map((p) => `${p.gateway}/${p.proxy}`)));
+    const heldNodes = new Set(others.flatMap((f) => f.effects.nodes.map((n) => n.node)));
+    const e = fault.effects;
+    await Promise.all([
+      ...e.toxics.map((t) => this.gateway(t.gateway).removeToxic(t.proxy, t.toxic.name)),
+      ...e.disabled
+        .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
+        .map((p) => this.gateway(p.gateway).setEnabled(p.proxy, true)),
+      ...e.nodes.filter((n) => !heldNodes.has(n.node)).map((n) => restoreNode(this.engine, n.container)),
+    ]);
+    await this.drop(id);
+    return this.finish(id);
+  }
+
+  /** The record of a fault this process injected, marked undone and logged. */
+  private finish(id: string): FaultRecord | undefined {
+    const record = this.records.get(id);
+    if (!record) return undefined;
+    record.undone = this.clock.at();
+    this.log?.write(record);
+    this.say(`fault ${id}: ${describeFault(record)} undone`);
+    return record;
+  }
+
+  /** Every active fault of the federation, whichever process injected it. */
+  async active(): Promise<ActiveFault[]> {
+    const now = Date.now();
+    return (await this.stored()).map((f) => ({ ...f, overdue: f.until !== undefined && Date.parse(f.until) < now }));
+  }
+
+  /**
+   * Undoes everything: every toxic but the baselines removed (and changed baselines restored),
+   * every proxy enabled, every node running and unpaused, every fault record dropped; then waits
+   * until every node answers CQL and sees its cluster whole (up to `waitMs`).
+   */
+  async heal(opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<HealReport> {
+    const t0 = performance.now();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    const stored = await this.stored();
+    const report: HealReport = {
+      faults: stored.length,
+      toxicsRemoved: 0,
+      baselinesRestored: 0,
+      proxiesEnabled: 0,
+      nodesStarted: [],
+      nodesUnpaused: [],
+      seconds: 0,
+    };
+    await Promise.all(this.fed.plan.gateways.map((gw) => this.healGateway(gw.region, report)));
+    await Promise.all(
+      this.fed.plan.nodes.map(async (n) => {
+        const done = await restoreNode(this.engine, n.container);
+        if (done === 'started') report.nodesStarted.push(n.name);
+        if (done === 'unpaused') report.nodesUnpaused.push(n.name);
+      }),
+    );
+    for (const f of stored) {
+      await this.drop(f.id);
+      this.finish(f.id);
+    }
+    await waitUntilAnswering(this.fed, { timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, say: this.say });
+    report.seconds = (performance.now() - t0) / 1000;
+    return report;
+  }
+
+  private async healGateway(region: string, report: HealReport): Promise<void> {
+    const gw = this.fed.plan.gateways.find((g) => g.region === region)!;
+    const api = this.gateway(region);
+    const present = new Map((await api.proxies()).map((p) => [p.name, p]));
+    await Promise.all(
+      gw.proxies.map(async (planned) => {
+        const p = present.get(planned.name);
+        if (!p)
+          throw new FedsimError(`The gateway of ${region} has lost its proxy ${planned.name}; take the federation down and up again.`);
+        for (const t of p.toxics) {
+          const baseline = planned.toxics.find((b) => b.name === t.name);
+          const same =
+            baseline && baseline.stream === t.stream && Object.entries(baseline.attributes).every(([k, v]) => t.attributes[k] === v);
+          if (same) continue;
+          await api.removeToxic(p.name, t.name);
+          if (t.name.startsWith(FAULT_TOXIC_PREFIX) || !baseline) report.toxicsRemoved++;
+        }
+        for (const b of planned.toxics) {
+          const t = p.toxics.find((x) => x.name === b.name);
+          const same = t && t.stream === b.stream && Object.entries(b.attributes).every(([k, v]) => t.attributes[k] === v);
+          if (same) continue;
+          await api.addToxic(p.name, b);
+          report.baselinesRestored++;
+        }
+        if (!p.enabled) {
+          await api.setEnabled(p.name, true);
+          report.proxiesEnabled++;
+        }
+      }),
+    );
+  }
+
+  /** Stops this process's timers without undoing anything (the faults stay until heal). */
+  release(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private volumeName(id: string): string {
+    return `fedsim-${this.fed.name}-fault-${id}`;
+  }
+
+  private async store(f: StoredFault): Promise<void> {
+    await this.engine.docker.createVolume({
+      Name: this.volumeName(f.id),
+      Labels: federationLabels(this.fed.name, { [LABEL.role]: 'fault', [FAULT_LABEL]: JSON.stringify(f) }),
+    });
+  }
+
+  private async drop(id: string): Promise<void> {
+    await this.engine.docker
+      .getVolume(this.volumeName(id))
+      .remove()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+  }
+
+  private async stored(): Promise<StoredFault[]> {
+    const res = await this.engine.docker.listVolumes({
+      filters: { label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] },
+    });
+    return (res.Volumes ?? [])
+      .map((v) => JSON.parse(v.Labels?.[FAULT_LABEL] ?? 'null') as StoredFault | null)
+      .filter((f): f is StoredFault => f !== null)
+      .sort((a, b) => a.asked.localeCompare(b.asked));
+  }
+}
+
+/** "latency us-east-1->eu-west-1 (latency 150, jitter 10) for 30s", for logs and listings. */
+export function describeFault(f: {
+  kind: string;
+  target: string;
+  params: Record<string, unknown>;
+  forMs?: number;
+  nodes?: string[];
+}): string {
+  const params = Object.entries(f.params)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const nodes = f.nodes?.length && f.nodes.join(',') !== f.target ? ` [${f.nodes.join(', ')}]` : '';
+  return `${f.kind} ${f.target}${nodes}${params ? ` (${params})` : ''}${f.forMs !== undefined ? ` for ${f.forMs / 1000}s` : ''}`;
+}
