@@ -1,0 +1,67 @@
+/**
+ * Fault figures: for each kind, the time from a fault being asked for to it taking effect (median
+ * and worst of several), and for heal, the time to return the federation to answering after the
+ * faults that take nodes down. Targets: a toxic <= 50 ms, a kill <= 1 s.
+ *   node dist/bench/faults.js
+ */
+import type { FaultSpecInput } from '../src/faults/spec.js';
+import { ensureEngine } from '../src/runtime/engine.js';
+import { Faults } from '../src/runtime/faults.js';
+import { up } from '../src/runtime/federation.js';
+import { buildImages } from '../src/runtime/images.js';
+
+const engine = await ensureEngine(() => undefined);
+await buildImages(engine, () => undefined);
+const fed = await up(
+  engine,
+  {
+    shape: 'federation',
+    regions: ['us-east-1', 'eu-west-1'],
+    links: { default: { latency: '40ms' } },
+    clusters: [
+      { name: 'main', role: 'main', nodes: { 'us-east-1': 1 } },
+      { name: 'worker-eu', role: 'worker', nodes: { 'eu-west-1': 1 } },
+    ],
+    keyspaces: [{ name: 'app', replication: 1 }],
+  },
+  { name: 'bench-faults' },
+);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const link = 'us-east-1<->eu-west-1';
+const node = 'worker-eu-eu-west-1-1';
+const kinds: [string, FaultSpecInput, number][] = [
+  ['latency', { kind: 'latency', target: link, latency: '100ms' }, 7],
+  ['bandwidth', { kind: 'bandwidth', target: link, rate: 100 }, 7],
+  ['stall', { kind: 'stall', target: link }, 7],
+  ['reset', { kind: 'reset', target: link }, 7],
+  ['slow-close', { kind: 'slow-close', target: link, delay: '1s' }, 7],
+  ['slicer', { kind: 'slicer', target: link }, 7],
+  ['limit-data', { kind: 'limit-data', target: link, bytes: 1000 }, 7],
+  ['link-down', { kind: 'link-down', target: link }, 7],
+  ['partition', { kind: 'partition', target: 'us-east-1|eu-west-1' }, 7],
+  ['pause', { kind: 'pause', target: node }, 5],
+  ['kill', { kind: 'kill', target: node }, 3],
+  ['stop', { kind: 'stop', target: node }, 3],
+  ['outage', { kind: 'outage', target: 'eu-west-1' }, 3],
+  ['wipe', { kind: 'wipe', target: node }, 3],
+];
+
+try {
+  const faults = new Faults(fed);
+  console.log('kind         asked -> in effect (median, worst of n)   heal until answering (median)');
+  for (const [name, spec, n] of kinds) {
+    const effect: number[] = [];
+    const heal: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = await faults.inject(spec);
+      effect.push(f.effect!.t - f.asked.t);
+      heal.push((await faults.heal()).seconds);
+    }
+    console.log(
+      `${name.padEnd(12)} ${`${median(effect).toFixed(0)} ms, worst ${Math.max(...effect).toFixed(0)} ms (n=${n})`.padEnd(40)} ${median(heal).toFixed(2)} s`,
+    );
+  }
+} finally {
+  await fed.down();
+}
