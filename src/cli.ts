@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
@@ -92,6 +93,14 @@ program
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
   .action(healCommand);
+
+program
+  .command('check')
+  .description('run every checker (durability, routing, residency, latency, availability) on a saved history; no containers')
+  .argument('<history>', 'history.jsonl of a run')
+  .option('--faults <file>', 'the fault log (default: faults.jsonl beside the history)')
+  .option('--json', 'print the verdicts and their evidence as JSON')
+  .action(checkCommand);
 
 program
   .command('gc')

@@ -1,0 +1,100 @@
+import * as hdr from 'hdr-histogram-js';
+import { z } from 'zod';
+import { duration } from '../topology/duration.js';
+import type { History } from '../workload/history.js';
+import { nodeIndex } from './routing.js';
+import type { Verdict } from './verdict.js';
+
+/**
+ * Latency per pair (client region -> region of the cluster that served it): p50, p95, p99 and max
+ * of successful operations, from an HDR histogram (microsecond values, 3 significant digits), with
+ * thresholds. A pair is `A->B`, `local` (every pair with A = B), `remote` (every other) or `*`.
+ */
+export const LatencyThresholdSchema = z.strictObject({
+  pair: z
+    .string()
+    .regex(/^(\*|local|remote|[a-z0-9-]+->[a-z0-9-]+)$/, 'expected A->B, local, remote or *')
+    .default('*'),
+  p50: duration(600_000).optional(),
+  p95: duration(600_000).optional(),
+  p99: duration(600_000).optional(),
+  max: duration(600_000).optional(),
+});
+export type LatencyThreshold = z.output<typeof LatencyThresholdSchema>;
+
+export interface PairLatency {
+  pair: string;
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const PERCENTILES = { p50: 50, p95: 95, p99: 99 } as const;
+
+function applies(threshold: string, from: string, to: string): boolean {
+  if (threshold === '*') return true;
+  if (threshold === 'local') return from === to;
+  if (threshold === 'remote') return from !== to;
+  return threshold === `${from}->${to}`;
+}
+
+/** Per-pair latency figures of the successful operations. */
+export function latencyTable(h: History): PairLatency[] {
+  const nodes = nodeIndex(h);
+  const histograms = new Map<string, hdr.Histogram>();
+  for (const op of h.ops) {
+    if (op.outcome !== 'ok' || op.complete === undefined) continue;
+    // The region that served it: the coordinator's, else the cluster's first.
+    const to = (op.coordinator && nodes.get(op.coordinator)?.region) ?? h.meta.clusters[op.cluster]?.regions[0] ?? '?';
+    const key = `${op.region}->${to}`;
+    let hist = histograms.get(key);
+    if (!hist) {
+      hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+      histograms.set(key, hist);
+    }
+    hist.recordValue(Math.max(1, Math.round((op.complete - op.invoke) * 1000)));
+  }
+  return [...histograms]
+    .map(([pair, hist]) => ({
+      pair,
+      count: hist.totalCount,
+      p50: hist.getValueAtPercentile(PERCENTILES.p50) / 1000,
+      p95: hist.getValueAtPercentile(PERCENTILES.p95) / 1000,
+      p99: hist.getValueAtPercentile(PERCENTILES.p99) / 1000,
+      max: hist.maxValue / 1000,
+    }))
+    .sort((a, b) => a.pair.localeCompare(b.pair));
+}
+
+export function checkLatency(h: History, thresholds: LatencyThreshold[] = []): Verdict {
+  const table = latencyTable(h);
+  const breaches: string[] = [];
+  for (const t of thresholds) {
+    for (const row of table) {
+      const [from, to] = row.pair.split('->') as [string, string];
+      if (!applies(t.pair, from, to)) continue;
+      for (const q of ['p50', 'p95', 'p99', 'max'] as const) {
+        const limit = t[q];
+        if (limit !== undefined && row[q] > limit) breaches.push(`${row.pair} ${q} ${row[q].toFixed(1)} ms > ${limit} ms`);
+      }
+    }
+  }
+  const evidence = { pairs: table, thresholds };
+  if (!table.length) return { checker: 'latency', status: 'unknown', summary: 'no successful operation to measure', evidence };
+  if (breaches.length)
+    return {
+      checker: 'latency',
+      status: 'fail',
+      summary: `${breaches.length} threshold(s) exceeded: ${breaches.slice(0, 3).join('; ')}`,
+      evidence: { ...evidence, breaches },
+    };
+  const worst = table.reduce((a, b) => (b.p99 > a.p99 ? b : a));
+  return {
+    checker: 'latency',
+    status: 'pass',
+    summary: `${table.length} pair(s)${thresholds.length ? ` within ${thresholds.length} threshold(s)` : ''}; highest p99 ${worst.p99.toFixed(1)} ms (${worst.pair})`,
+    evidence,
+  };
+}

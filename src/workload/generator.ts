@@ -1,0 +1,70 @@
+import { seededRandom } from '../faults/node.js';
+import type { Workload } from './spec.js';
+
+/**
+ * The operations a region's clients perform, as a pure, seeded sequence: the same seed and
+ * workload give the same operations in the same order, whatever the timing of their execution.
+ * Workspaces are named by the generator (`<region>-w<n>`), so later operations on a workspace
+ * created earlier in the sequence are known in advance too.
+ */
+export type OpKind = 'create' | 'write' | 'read' | 'read-all';
+
+export interface PlannedOp {
+  kind: OpKind;
+  workspace: string;
+  /** The unique element a write inserts or a read looks up. */
+  element?: number;
+}
+
+/** Unique across regions: the sequence number times 16 plus the region's index (at most 8 regions). */
+export function elementOf(regionIndex: number, n: number): number {
+  return n * 16 + regionIndex;
+}
+
+export class OpGenerator {
+  private readonly random: () => number;
+  private created = 0;
+  private written = 0;
+  /** Elements written per workspace, for single-key reads of something that may exist. */
+  private readonly lastElement = new Map<string, number>();
+
+  constructor(
+    private readonly workload: Workload,
+    private readonly region: string,
+    private readonly regionIndex: number,
+    /** Workspaces the other regions create up front (their initial sets), for remote requests. */
+    private readonly remote: string[],
+  ) {
+    // One stream per region, derived from the seed.
+    this.random = seededRandom((workload.seed * 1_000_003 + regionIndex * 7919) >>> 0);
+  }
+
+  /** The workspaces this region creates before the run. */
+  initial(): PlannedOp[] {
+    return Array.from({ length: this.workload.workspaces }, () => this.create());
+  }
+
+  private create(): PlannedOp {
+    return { kind: 'create', workspace: `${this.region}-w${this.created++}` };
+  }
+
+  private pick<T>(xs: T[]): T {
+    return xs[Math.floor(this.random() * xs.length)]!;
+  }
+
+  next(): PlannedOp {
+    const { mix, locality, readAll } = this.workload;
+    const total = mix.create + mix.write + mix.read;
+    const r = this.random() * total;
+    if (r < mix.create) return this.create();
+    const remote = this.remote.length > 0 && this.random() < locality;
+    const workspace = remote ? this.pick(this.remote) : `${this.region}-w${Math.floor(this.random() * this.created)}`;
+    if (r < mix.create + mix.write) {
+      const element = elementOf(this.regionIndex, this.written++);
+      this.lastElement.set(workspace, element);
+      return { kind: 'write', workspace, element };
+    }
+    if (this.random() < readAll) return { kind: 'read-all', workspace };
+    return { kind: 'read', workspace, element: this.lastElement.get(workspace) ?? elementOf(this.regionIndex, 0) };
+  }
+}

@@ -1,0 +1,213 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { FedsimError } from '../errors.js';
+import type { OpKind } from './generator.js';
+import type { Workload } from './spec.js';
+
+/**
+ * The history: every operation as an invoke line, then an ok, fail or info line (info: the outcome
+ * is unknown, e.g. a timeout on a write), with monotonic times on the run's clock. After the run,
+ * the observations the checkers need: the registry as it ended, a final read of every workspace,
+ * and which clusters hold which workspaces. JSON lines, so a saved history is checked again
+ * without containers (`fedsim check`).
+ */
+export interface ClusterInfo {
+  regions: string[];
+  nodes: Record<string, string>;
+  role: string;
+}
+
+export interface MetaLine {
+  type: 'meta';
+  federation: string;
+  shape: 'federation' | 'stretched';
+  regions: string[];
+  /** Cluster name -> its regions, its nodes (name -> region) and role. */
+  clusters: Record<string, ClusterInfo>;
+  workload: Workload;
+  startedAt: string;
+}
+
+export interface InvokeLine {
+  type: 'invoke';
+  id: number;
+  t: number;
+  region: string;
+  kind: OpKind;
+  workspace: string;
+  /** The cluster the router sent it to. */
+  cluster: string;
+  element?: number;
+}
+
+export type Outcome = 'ok' | 'fail' | 'info';
+
+export interface CompleteLine {
+  type: Outcome;
+  id: number;
+  t: number;
+  /** The node that coordinated the request, as the driver reports it. */
+  coordinator?: string;
+  /** Elements a read returned. */
+  elements?: number[];
+  error?: string;
+}
+
+export interface RegistryLine {
+  type: 'registry';
+  t: number;
+  /** Workspace -> the cluster the registry names. */
+  workspaces: Record<string, string>;
+}
+
+export interface FinalReadLine {
+  type: 'final-read';
+  t: number;
+  workspace: string;
+  cluster: string;
+  elements?: number[];
+  error?: string;
+}
+
+export interface ResidencyLine {
+  type: 'residency';
+  t: number;
+  cluster: string;
+  workspaces?: string[];
+  error?: string;
+}
+
+export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine;
+
+/** One operation, its invoke and completion joined. */
+export interface Op {
+  id: number;
+  region: string;
+  kind: OpKind;
+  workspace: string;
+  cluster: string;
+  element?: number;
+  invoke: number;
+  /** Absent when the run ended with the operation in flight (its outcome is unknown). */
+  complete?: number;
+  outcome: Outcome;
+  coordinator?: string;
+  elements?: number[];
+  error?: string;
+}
+
+export interface History {
+  meta: MetaLine;
+  ops: Op[];
+  registry?: RegistryLine;
+  finalReads: FinalReadLine[];
+  residency: ResidencyLine[];
+}
+
+/** Writes a history as JSON lines through a buffered stream, and keeps it in memory for the checkers. */
+export class HistoryWriter {
+  private readonly out?: WriteStream;
+  private readonly pending = new Map<number, Op>();
+  readonly history: History;
+  private readonly listeners: ((line: HistoryLine) => void)[] = [];
+
+  constructor(meta: MetaLine, file?: string) {
+    this.out = file ? createWriteStream(file) : undefined;
+    this.history = { meta, ops: [], finalReads: [], residency: [] };
+    this.emit(meta);
+  }
+
+  /** Called with every line, for the dashboard and metrics; must be quick. */
+  subscribe(listener: (line: HistoryLine) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(line: HistoryLine): void {
+    this.out?.write(`${JSON.stringify(line)}\n`);
+    for (const l of this.listeners) l(line);
+  }
+
+  add(line: Exclude<HistoryLine, MetaLine>): void {
+    this.emit(line);
+    join(this.history, this.pending, line);
+  }
+
+  /** Flushes the file; operations still in flight stay `info`. */
+  async close(): Promise<void> {
+    const out = this.out;
+    if (out) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, MetaLine>): void {
+  switch (line.type) {
+    case 'invoke': {
+      const op: Op = {
+        id: line.id,
+        region: line.region,
+        kind: line.kind,
+        workspace: line.workspace,
+        cluster: line.cluster,
+        element: line.element,
+        invoke: line.t,
+        outcome: 'info',
+      };
+      pending.set(line.id, op);
+      h.ops.push(op);
+      return;
+    }
+    case 'ok':
+    case 'fail':
+    case 'info': {
+      const op = pending.get(line.id);
+      if (!op) throw new FedsimError(`history: operation ${line.id} completes but was never invoked`);
+      pending.delete(line.id);
+      op.complete = line.t;
+      op.outcome = line.type;
+      if (line.coordinator) op.coordinator = line.coordinator;
+      if (line.elements) op.elements = line.elements;
+      if (line.error) op.error = line.error;
+      return;
+    }
+    case 'registry':
+      h.registry = line;
+      return;
+    case 'final-read':
+      h.finalReads.push(line);
+      return;
+    case 'residency':
+      h.residency.push(line);
+  }
+}
+
+/** Reads a saved history back; a malformed line is one sentence naming the file and line. */
+export async function loadHistory(file: string): Promise<History> {
+  let h: History | undefined;
+  const pending = new Map<number, Op>();
+  let n = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const text of lines) {
+      n++;
+      if (!text.trim()) continue;
+      let line: HistoryLine;
+      try {
+        line = JSON.parse(text) as HistoryLine;
+      } catch {
+        throw new FedsimError(`${file}:${n}: not a JSON line; is this a fedsim history?`);
+      }
+      if (!h) {
+        if (line.type !== 'meta') throw new FedsimError(`${file}:${n}: a history starts with its meta line; is this a fedsim history?`);
+        h = { meta: line, ops: [], finalReads: [], residency: [] };
+        continue;
+      }
+      if (line.type === 'meta') throw new FedsimError(`${file}:${n}: a second meta line; histories cannot be concatenated.`);
+      join(h, pending, line);
+    }
+  } catch (err) {
+    if (err instanceof FedsimError) throw err;
+    throw new FedsimError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  if (!h) throw new FedsimError(`${file}: empty; expected a fedsim history.`);
+  return h;
+}

@@ -1,0 +1,336 @@
+import cassandra from 'cassandra-driver';
+import type { Clock } from '../clock.js';
+import { FedsimError, reason } from '../errors.js';
+import type { Federation } from '../runtime/federation.js';
+import { REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { OpGenerator, type PlannedOp } from './generator.js';
+import type { ClusterInfo, HistoryWriter, MetaLine, Outcome } from './history.js';
+import type { Consistency, Workload } from './spec.js';
+
+/**
+ * Runs a workload through the real cassandra-driver, each region's clients through their own
+ * gateway, and records every operation in the history. The federation model of the seeds: a
+ * workspace is created in its creator's region's cluster and recorded in the registry on the Main
+ * Cluster; every later request for it is routed by a registry lookup, cached as a platform router
+ * would. In a stretched cluster every request goes to the client's local datacenter.
+ */
+const CL = cassandra.types.consistencies;
+const consistency = (c: Consistency): number => CL[c.toLowerCase().replace(/_(.)/g, (_, x: string) => x.toUpperCase()) as keyof typeof CL];
+
+export const ELEMENTS_TABLE = 'elements';
+
+/** The keyspace the workload writes to: the one it names, else the topology's first. */
+export function workloadKeyspace(fed: Federation, workload: Workload): string {
+  const ks = workload.keyspace ?? fed.topology.keyspaces[0]?.name;
+  if (!ks) throw new FedsimError('The workload needs a keyspace: declare one under `keyspaces:` in the topology.');
+  if (!fed.topology.keyspaces.some((k) => k.name === ks))
+    throw new FedsimError(
+      `The workload's keyspace "${ks}" is not in the topology; it has ${fed.topology.keyspaces.map((k) => k.name).join(', ')}.`,
+    );
+  return ks;
+}
+
+export function historyMeta(fed: Federation, workload: Workload, clock: Clock): MetaLine {
+  const clusters: Record<string, ClusterInfo> = {};
+  for (const c of fed.plan.clusters) {
+    clusters[c.name] = {
+      regions: c.regions,
+      role: c.role,
+      nodes: Object.fromEntries(fed.plan.nodes.filter((n) => n.cluster === c.name).map((n) => [n.name, n.region])),
+    };
+  }
+  return {
+    type: 'meta',
+    federation: fed.name,
+    shape: fed.plan.shape,
+    regions: fed.plan.regions,
+    clusters,
+    workload,
+    startedAt: clock.startedAt.toISOString(),
+  };
+}
+
+/** Creates the workload's table in every cluster that has the keyspace. */
+export async function prepareTables(fed: Federation, workload: Workload): Promise<void> {
+  const ks = workloadKeyspace(fed, workload);
+  for (const c of fed.plan.clusters) {
+    if (!c.keyspaces.some((k) => k.name === ks)) continue;
+    await fed
+      .client(c.regions[0]!, c.name)
+      .execute(`CREATE TABLE IF NOT EXISTS ${ks}.${ELEMENTS_TABLE} (workspace text, element bigint, PRIMARY KEY (workspace, element))`);
+  }
+}
+
+/** The cluster a region's new workspaces live in: its own (a worker before the main), else the Main Cluster. */
+export function homeClusterOf(fed: Federation, region: string): string {
+  const here = fed.plan.clusters.filter((c) => c.regions.includes(region));
+  const pick = here.find((c) => c.role !== 'main') ?? here[0] ?? fed.mainCluster() ?? fed.plan.clusters[0]!;
+  return pick.name;
+}
+
+/** Write outcomes: only an error that proves the write was not applied is a fail; the rest is unknown. */
+function writeOutcome(err: unknown): Outcome {
+  const e = err as { code?: number; innerErrors?: Record<string, unknown>; name?: string };
+  const codes = cassandra.types.responseErrorCodes;
+  const refused = [codes.unavailableException, codes.overloaded, codes.isBootstrapping, codes.syntaxError, codes.invalid, codes.unprepared];
+  if (e.code !== undefined && refused.includes(e.code)) return 'fail';
+  if (e.name === 'NoHostAvailableError') {
+    const inner = Object.values(e.innerErrors ?? {});
+    // Never sent anywhere (no connection could be had): nothing was written.
+    if (inner.every((x) => (x as { name?: string }).name !== 'OperationTimedOutError' && (x as { code?: number }).code === undefined))
+      return 'fail';
+  }
+  return 'info';
+}
+
+function describe(err: unknown): string {
+  const e = err as Error;
+  return `${e.name ?? 'Error'}: ${reason(err)}`.slice(0, 240);
+}
+
+/** The platform router of one region: workspace -> home cluster, from the registry, cached. */
+class Router {
+  private readonly cache = new Map<string, string>();
+
+  constructor(
+    private readonly fed: Federation,
+    private readonly region: string,
+    private readonly workload: Workload,
+  ) {}
+
+  learn(workspace: string, cluster: string): void {
+    this.cache.set(workspace, cluster);
+  }
+
+  async home(workspace: string): Promise<string> {
+    if (this.fed.plan.shape === 'stretched') return this.fed.plan.clusters[0]!.name;
+    const cached = this.cache.get(workspace);
+    if (cached) return cached;
+    const main = this.fed.mainCluster()!;
+    const rs = await this.fed
+      .client(this.region, main.name)
+      .execute(`SELECT cluster FROM ${REGISTRY_KEYSPACE}.workspaces WHERE id = ?`, [workspace], {
+        consistency: consistency(this.workload.consistency.registry),
+        readTimeout: this.workload.timeout,
+      });
+    const cluster = rs.first()?.cluster as string | undefined;
+    if (!cluster) throw new FedsimError(`workspace ${workspace} is not in the registry`);
+    this.cache.set(workspace, cluster);
+    return cluster;
+  }
+}
+
+export interface WorkloadOptions {
+  clock: Clock;
+  history: HistoryWriter;
+  signal?: AbortSignal;
+}
+
+/** Drives the workload; resolves when its duration is over (or the signal fires) and nothing is in flight. */
+export class WorkloadRun {
+  private nextId = 0;
+  private readonly ks: string;
+  /** Per region: gateway endpoint -> node name, to name the coordinator the driver reports. */
+  private readonly nodeAt: Record<string, Map<string, string>> = {};
+  private readonly routers: Record<string, Router> = {};
+  private readonly generators: Record<string, OpGenerator> = {};
+  readonly regions: string[];
+
+  constructor(
+    private readonly fed: Federation,
+    private readonly workload: Workload,
+    private readonly opts: WorkloadOptions,
+  ) {
+    this.ks = workloadKeyspace(fed, workload);
+    this.regions = workload.regions ?? fed.plan.regions;
+    for (const r of this.regions) {
+      if (!fed.plan.regions.includes(r))
+        throw new FedsimError(`The workload names region "${r}", which the topology does not have; it has ${fed.plan.regions.join(', ')}.`);
+    }
+    for (const region of this.regions) {
+      const byEndpoint = new Map<string, string>();
+      for (const n of fed.plan.nodes) byEndpoint.set(fed.endpoints[region]![n.address]!, n.name);
+      this.nodeAt[region] = byEndpoint;
+      this.routers[region] = new Router(fed, region, workload);
+      const remote = this.regions
+        .filter((r) => r !== region)
+        .flatMap((r) => Array.from({ length: workload.workspaces }, (_, i) => `${r}-w${i}`));
+      this.generators[region] = new OpGenerator(workload, region, fed.plan.regions.indexOf(region), remote);
+    }
+  }
+
+  /** Creates each region's initial workspaces (recorded in the history like any operation). */
+  async setup(): Promise<void> {
+    await prepareTables(this.fed, this.workload);
+    await Promise.all(
+      this.regions.map(async (region) => {
+        for (const op of this.generators[region]!.initial()) await this.execute(region, op);
+      }),
+    );
+  }
+
+  /** Runs for the workload's duration at its rate and concurrency in every region. */
+  async run(): Promise<void> {
+    const { clock, signal } = this.opts;
+    const end = clock.now() + this.workload.duration;
+    const interval = this.workload.rate > 0 ? 1000 / this.workload.rate : 0;
+    await Promise.all(
+      this.regions.map(async (region) => {
+        const start = clock.now();
+        let seq = 0;
+        const worker = async () => {
+          for (;;) {
+            if (signal?.aborted || clock.now() >= end) return;
+            const due = start + seq++ * interval;
+            const op = this.generators[region]!.next();
+            const wait = due - clock.now();
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            if (signal?.aborted || clock.now() >= end) return;
+            await this.execute(region, op);
+          }
+        };
+        await Promise.all(Array.from({ length: this.workload.concurrency }, worker));
+      }),
+    );
+  }
+
+  private async execute(region: string, op: PlannedOp): Promise<void> {
+    const { clock, history } = this.opts;
+    const id = this.nextId++;
+    const t = clock.now();
+    const router = this.routers[region]!;
+    let cluster: string;
+    if (op.kind === 'create') cluster = this.fed.mainCluster()?.name ?? this.fed.plan.clusters[0]!.name;
+    else {
+      try {
+        cluster = await router.home(op.workspace);
+      } catch (err) {
+        history.add({ type: 'invoke', id, t, region, kind: op.kind, workspace: op.workspace, cluster: this.fed.mainCluster()!.name });
+        history.add({ type: 'fail', id, t: clock.now(), error: `routing: ${describe(err)}` });
+        return;
+      }
+    }
+    history.add({ type: 'invoke', id, t, region, kind: op.kind, workspace: op.workspace, cluster, element: op.element });
+    const c = this.workload.consistency;
+    const client = this.fed.client(region, cluster);
+    const options = { readTimeout: this.workload.timeout, prepare: true };
+    try {
+      let rs: cassandra.types.ResultSet;
+      let elements: number[] | undefined;
+      if (op.kind === 'create') {
+        if (this.fed.plan.shape === 'stretched') {
+          history.add({ type: 'ok', id, t: clock.now() });
+          return;
+        }
+        const home = homeClusterOf(this.fed, region);
+        rs = await client.execute(
+          `INSERT INTO ${REGISTRY_KEYSPACE}.workspaces (id, cluster, created_at) VALUES (?, ?, toTimestamp(now()))`,
+          [op.workspace, home],
+          { ...options, consistency: consistency(c.registry) },
+        );
+        router.learn(op.workspace, home);
+      } else if (op.kind === 'write') {
+        rs = await client.execute(
+          `INSERT INTO ${this.ks}.${ELEMENTS_TABLE} (workspace, element) VALUES (?, ?)`,
+          [op.workspace, op.element],
+          {
+            ...options,
+            consistency: consistency(c.write),
+          },
+        );
+      } else {
+        const one = op.kind === 'read';
+        rs = await client.execute(
+          `SELECT element FROM ${this.ks}.${ELEMENTS_TABLE} WHERE workspace = ?${one ? ' AND element = ?' : ''}`,
+          one ? [op.workspace, op.element] : [op.workspace],
+          { ...options, consistency: consistency(c.read), isIdempotent: true },
+        );
+        elements = rs.rows.map((r) => Number(r.element));
+      }
+      history.add({ type: 'ok', id, t: clock.now(), coordinator: this.nodeAt[region]!.get(rs.info.queriedHost), elements });
+    } catch (err) {
+      const outcome = op.kind === 'read' || op.kind === 'read-all' ? 'fail' : writeOutcome(err);
+      history.add({ type: outcome, id, t: clock.now(), error: describe(err) });
+    }
+  }
+
+  /**
+   * After heal: the registry as it ended, a read of every workspace in its home cluster at the final
+   * consistency level, and which workspaces each cluster holds. Each is retried a few times, since a
+   * node that just came back may still be joining.
+   */
+  async observe(): Promise<void> {
+    const { clock, history } = this.opts;
+    const final = { consistency: consistency(this.workload.consistency.final), readTimeout: 20_000, prepare: true };
+    const main = this.fed.mainCluster();
+    const created = [...new Set(history.history.ops.filter((o) => o.kind === 'create').map((o) => o.workspace))];
+    let homes: Record<string, string>;
+    if (main) {
+      const rows = await retried(async () => {
+        const out: Record<string, string> = {};
+        for await (const row of await this.fed
+          .client(main.regions[0]!, main.name)
+          .execute(`SELECT id, cluster FROM ${REGISTRY_KEYSPACE}.workspaces`, [], final))
+          out[row.id as string] = row.cluster as string;
+        return out;
+      });
+      homes = rows ?? {};
+      history.add({ type: 'registry', t: clock.now(), workspaces: homes });
+    } else {
+      homes = Object.fromEntries(created.map((w) => [w, this.fed.plan.clusters[0]!.name]));
+    }
+    const queue = created.filter((w) => homes[w]);
+    const readOne = async (workspace: string) => {
+      const cluster = this.fed.cluster(homes[workspace]);
+      try {
+        const elements = await retried(async () => {
+          const out: number[] = [];
+          for await (const row of await this.fed
+            .client(cluster.regions[0]!, cluster.name)
+            .execute(`SELECT element FROM ${this.ks}.${ELEMENTS_TABLE} WHERE workspace = ?`, [workspace], final))
+            out.push(Number(row.element));
+          return out;
+        }, true);
+        history.add({ type: 'final-read', t: clock.now(), workspace, cluster: cluster.name, elements: elements! });
+      } catch (err) {
+        history.add({ type: 'final-read', t: clock.now(), workspace, cluster: cluster.name, error: describe(err) });
+      }
+    };
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let w = queue.shift(); w; w = queue.shift()) await readOne(w);
+      }),
+    );
+    for (const c of this.fed.plan.clusters) {
+      if (!c.keyspaces.some((k) => k.name === this.ks)) continue;
+      try {
+        const workspaces = await retried(async () => {
+          const out: string[] = [];
+          for await (const row of await this.fed
+            .client(c.regions[0]!, c.name)
+            .execute(`SELECT DISTINCT workspace FROM ${this.ks}.${ELEMENTS_TABLE}`, [], final))
+            out.push(row.workspace as string);
+          return out.sort();
+        }, true);
+        history.add({ type: 'residency', t: clock.now(), cluster: c.name, workspaces: workspaces! });
+      } catch (err) {
+        history.add({ type: 'residency', t: clock.now(), cluster: c.name, error: describe(err) });
+      }
+    }
+  }
+}
+
+/** Tries `f` up to 5 times, 2 s apart; the last error is thrown when `rethrow`, else undefined. */
+async function retried<T>(f: () => Promise<T>, rethrow = false): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (attempt >= 5) {
+        if (rethrow) throw err;
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}

@@ -1,0 +1,265 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkAvailability } from '../../src/checkers/availability.js';
+import { checkDurability } from '../../src/checkers/durability.js';
+import { checkLatency, LatencyThresholdSchema, latencyTable } from '../../src/checkers/latency.js';
+import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
+import type { FaultRecord } from '../../src/faults/log.js';
+import { OpGenerator } from '../../src/workload/generator.js';
+import { type History, type HistoryLine, HistoryWriter, loadHistory, type MetaLine } from '../../src/workload/history.js';
+import { WorkloadSchema } from '../../src/workload/spec.js';
+
+const workload = WorkloadSchema.parse({});
+const meta = (shape: 'federation' | 'stretched' = 'federation'): MetaLine => ({
+  type: 'meta',
+  federation: 'h',
+  shape,
+  regions: ['us', 'eu'],
+  clusters:
+    shape === 'federation'
+      ? {
+          main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
+          w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
+        }
+      : { geo: { regions: ['us', 'eu'], role: 'stretched', nodes: { 'geo-us-1': 'us', 'geo-eu-1': 'eu' } } },
+  workload,
+  startedAt: '2026-11-21T00:00:00.000Z',
+});
+
+/** A history from lines, through the same writer a run uses. */
+function history(lines: Exclude<HistoryLine, MetaLine>[], shape?: 'federation' | 'stretched'): History {
+  const w = new HistoryWriter(meta(shape));
+  for (const l of lines) w.add(l);
+  return w.history;
+}
+
+let nextId = 0;
+/** An operation: its invoke and completion lines. */
+function op(
+  kind: 'create' | 'write' | 'read' | 'read-all',
+  o: {
+    ws: string;
+    cluster?: string;
+    region?: string;
+    element?: number;
+    outcome?: 'ok' | 'fail' | 'info';
+    t?: number;
+    ms?: number;
+    by?: string;
+    elements?: number[];
+  },
+): Exclude<HistoryLine, MetaLine>[] {
+  const id = nextId++;
+  const t = o.t ?? id;
+  return [
+    { type: 'invoke', id, t, region: o.region ?? 'eu', kind, workspace: o.ws, cluster: o.cluster ?? 'w', element: o.element },
+    {
+      type: o.outcome ?? 'ok',
+      id,
+      t: t + (o.ms ?? 5),
+      coordinator: (o.outcome ?? 'ok') === 'ok' ? (o.by ?? 'w-eu-1') : undefined,
+      elements: o.elements,
+    },
+  ];
+}
+
+const registry = (workspaces: Record<string, string>): HistoryLine => ({ type: 'registry', t: 1000, workspaces });
+const finalRead = (workspace: string, elements: number[] | undefined, error?: string): HistoryLine => ({
+  type: 'final-read',
+  t: 1001,
+  workspace,
+  cluster: 'w',
+  elements,
+  error,
+});
+
+describe('durability', () => {
+  const writes = [
+    ...op('write', { ws: 'a', element: 1 }),
+    ...op('write', { ws: 'a', element: 2 }),
+    ...op('write', { ws: 'a', element: 3, outcome: 'info' }),
+    ...op('write', { ws: 'a', element: 4, outcome: 'fail' }),
+  ];
+
+  it('passes when every acknowledged write is read back, counting unknown outcomes that were applied', () => {
+    const v = checkDurability(history([...writes, finalRead('a', [1, 2, 3])]));
+    expect(v.status).toBe('pass');
+    expect(v.evidence).toMatchObject({ acknowledged: 2, ok: 2, lost: 0, recovered: 1, unexpected: 0 });
+  });
+
+  it('reports an acknowledged write that is gone as lost, naming it', () => {
+    const v = checkDurability(history([...writes, finalRead('a', [1])]));
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/^1 of 2 acknowledged writes lost \(first: element 2 in a on w\)/);
+    expect(v.evidence.firstLost).toEqual([expect.objectContaining({ element: 2, workspace: 'a', coordinator: 'w-eu-1' })]);
+    // An unknown outcome that is absent is not a loss.
+    expect(v.evidence).toMatchObject({ lost: 1, unknown: 1 });
+  });
+
+  it('reports elements never written, and failed writes that are there, as unexpected', () => {
+    const v = checkDurability(history([...writes, finalRead('a', [1, 2, 4, 99])]));
+    expect(v.status).toBe('fail');
+    expect(v.evidence.firstUnexpected).toEqual([
+      { element: 4, workspace: 'a', why: 'its write failed, yet it is there' },
+      { element: 99, workspace: 'a', why: 'never written' },
+    ]);
+  });
+
+  it('does not count writes of a workspace whose final read failed as lost', () => {
+    const v = checkDurability(
+      history([...writes, ...op('write', { ws: 'b', element: 5 }), finalRead('a', [1, 2]), finalRead('b', undefined, 'timeout')]),
+    );
+    expect(v.status).toBe('pass');
+    expect(v.evidence).toMatchObject({ lost: 0, unchecked: 1 });
+    expect(checkDurability(history([...writes, finalRead('a', undefined, 'timeout')])).status).toBe('unknown');
+  });
+});
+
+describe('routing and residency', () => {
+  const ops = [
+    ...op('create', { ws: 'a', cluster: 'main', by: 'main-us-1' }),
+    ...op('write', { ws: 'a', element: 1 }),
+    ...op('read', { ws: 'a', element: 1 }),
+  ];
+
+  it('passes when every operation is served by its home cluster (creates by the Main Cluster)', () => {
+    expect(checkRouting(history([...ops, registry({ a: 'w' })]))).toMatchObject({ status: 'pass', evidence: { checked: 3 } });
+  });
+
+  it('fails when an operation is served by a cluster the registry does not name', () => {
+    const v = checkRouting(
+      history([...ops, ...op('write', { ws: 'a', element: 2, cluster: 'main', by: 'main-us-1' }), registry({ a: 'w' })]),
+    );
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(
+      /^1 of 4 operations served by the wrong cluster \(first: write on a from eu served by main-us-1 of main, registry names w\)/,
+    );
+  });
+
+  it('fails, in a stretched cluster, when a coordinator is outside the client region', () => {
+    const good = op('write', { ws: 'a', element: 1, cluster: 'geo', region: 'eu', by: 'geo-eu-1' });
+    const bad = op('write', { ws: 'a', element: 2, cluster: 'geo', region: 'eu', by: 'geo-us-1' });
+    expect(checkRouting(history(good, 'stretched')).status).toBe('pass');
+    expect(checkRouting(history([...good, ...bad], 'stretched')).status).toBe('fail');
+  });
+
+  it("residency fails when a workspace's data is found outside its home", () => {
+    const home: HistoryLine = { type: 'residency', t: 1, cluster: 'w', workspaces: ['a'] };
+    const leak: HistoryLine = { type: 'residency', t: 1, cluster: 'main', workspaces: ['a'] };
+    expect(checkResidency(history([registry({ a: 'w' }), home])).status).toBe('pass');
+    const v = checkResidency(history([registry({ a: 'w' }), home, leak]));
+    expect(v.status).toBe('fail');
+    expect(v.summary).toBe('1 workspace(s) have data outside their home cluster (first: a found in main, home w)');
+  });
+});
+
+describe('latency', () => {
+  const lines = Array.from({ length: 100 }, (_, i) => op('read', { ws: 'a', element: 1, region: 'us', ms: i + 1, t: i * 200 })).flat();
+
+  it('gives p50/p95/p99/max per client region -> serving region from a histogram', () => {
+    const [row] = latencyTable(history(lines));
+    expect(row!.pair).toBe('us->eu');
+    expect(row!.count).toBe(100);
+    expect(row!.p50).toBeCloseTo(50, 0);
+    expect(row!.p95).toBeCloseTo(95, 0);
+    expect(row!.p99).toBeCloseTo(99, 0);
+    expect(row!.max).toBeCloseTo(100, 0);
+  });
+
+  it('fails when a threshold is exceeded and names the pair', () => {
+    const within = LatencyThresholdSchema.parse({ pair: 'remote', p99: '150ms' });
+    const breached = LatencyThresholdSchema.parse({ pair: 'us->eu', p95: '50ms' });
+    expect(checkLatency(history(lines), [within]).status).toBe('pass');
+    const v = checkLatency(history(lines), [within, breached]);
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/us->eu p95 95\.\d ms > 50 ms/);
+  });
+});
+
+describe('availability', () => {
+  const fault: FaultRecord = {
+    id: 'f1',
+    kind: 'kill',
+    target: 'w-eu-1',
+    params: {},
+    directions: [],
+    nodes: ['w-eu-1'],
+    asked: { t: 990, wall: '' },
+    effect: { t: 1000, wall: '' },
+    undone: { t: 3000, wall: '' },
+  };
+  const lines = [
+    ...op('write', { ws: 'a', element: 1, t: 500 }),
+    ...op('write', { ws: 'a', element: 2, t: 1200, outcome: 'info', ms: 300 }),
+    ...op('write', { ws: 'a', element: 3, t: 2000, outcome: 'fail' }),
+    // The Main Cluster is not touched by the fault: its success says nothing about recovery.
+    ...op('read', { ws: 'm', cluster: 'main', t: 3100, by: 'main-us-1' }),
+    ...op('write', { ws: 'a', element: 4, t: 3500, ms: 20 }),
+  ];
+
+  it('measures, per fault, the delay to the first failure it caused and to success after undo', () => {
+    const v = checkAvailability(history(lines), [fault]);
+    expect(v.status).toBe('pass');
+    expect(v.evidence.faults).toEqual([
+      { id: 'f1', kind: 'kill', target: 'w-eu-1', touched: 4, firstFailureAfter: 500, recoveredAfter: 520 },
+    ]);
+    expect(v.evidence).toMatchObject({ operations: 5, errors: 2, errorRate: 0.4 });
+  });
+
+  it('fails when the error rate or a recovery exceeds its limit', () => {
+    expect(checkAvailability(history(lines), [fault], { maxErrorRate: 0.1 }).summary).toMatch(/^error rate 40\.0% > 10\.0%/);
+    expect(checkAvailability(history(lines), [fault], { recoveryWithin: 100 }).summary).toMatch(
+      /kill w-eu-1: success again 0\.5 s after undo > 0\.1 s/,
+    );
+  });
+
+  it('counts errors per window', () => {
+    const v = checkAvailability(history(lines), [], { window: 1000 });
+    expect(v.evidence.windows).toEqual([
+      { t: 0, ok: 1, errors: 0 },
+      { t: 1000, ok: 0, errors: 1 },
+      { t: 2000, ok: 0, errors: 1 },
+      { t: 3000, ok: 2, errors: 0 },
+    ]);
+  });
+});
+
+describe('history files', () => {
+  it('load back to the same operations; a broken line names its place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsim-history-'));
+    const file = join(dir, 'history.jsonl');
+    const w = new HistoryWriter(meta(), file);
+    for (const l of [...op('write', { ws: 'a', element: 7 }), finalRead('a', [7])]) w.add(l);
+    await w.close();
+    const back = await loadHistory(file);
+    expect(back.ops).toEqual(w.history.ops);
+    expect(back.finalReads).toEqual(w.history.finalReads);
+    writeFileSync(join(dir, 'bad.jsonl'), `${JSON.stringify(meta())}\n{"type":"invoke"\n`);
+    await expect(loadHistory(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad\.jsonl:2: not a JSON line/);
+    writeFileSync(join(dir, 'nometa.jsonl'), '{"type":"ok","id":1}\n');
+    await expect(loadHistory(join(dir, 'nometa.jsonl'))).rejects.toThrow(/starts with its meta line/);
+  });
+});
+
+describe('the operation generator', () => {
+  const ops = (seed: number, locality = 0.3) => {
+    const g = new OpGenerator(WorkloadSchema.parse({ seed, locality }), 'us', 0, ['eu-w0', 'eu-w1']);
+    return [...g.initial(), ...Array.from({ length: 500 }, () => g.next())];
+  };
+
+  it('gives the same operations for the same seed, and others for another', () => {
+    expect(ops(3)).toEqual(ops(3));
+    expect(ops(4)).not.toEqual(ops(3));
+  });
+
+  it('sends about `locality` of the requests to workspaces homed elsewhere, and writes unique elements', () => {
+    const all = ops(5, 0.3).filter((o) => o.kind !== 'create');
+    const remote = all.filter((o) => o.workspace.startsWith('eu-')).length / all.length;
+    expect(remote).toBeGreaterThan(0.22);
+    expect(remote).toBeLessThan(0.38);
+    const elements = all.filter((o) => o.kind === 'write').map((o) => o.element);
+    expect(new Set(elements).size).toBe(elements.length);
+  });
+});
