@@ -69,5 +69,4 @@ exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped 
   -Dlogback.configurationFile=/etc/cassandra/logback.xml -Dcassandra.logdir=/var/log/cassandra \
   -Dcassandra.storagedir=/var/lib/cassandra -Dcassandra.jmx.local.port=7199 \
   -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=2000 \
-  -Dcassandra.unsafesystem=true \
   -cp "/etc/cassandra:$lib/*" org.apache.cassandra.service.CassandraDaemon

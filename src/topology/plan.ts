@@ -161,7 +161,7 @@ export function planFederation(t: Topology, federation: string, slot: number): P
   }));
   const ip = (region: string, host: number) => `${subnetOf(slot, regionIndex.get(region) ?? 0)}.${host}`;
 
-  // Nodes: addresses from .11 in their region; one seed per datacenter of their cluster.
+  // Nodes: addresses from .11 in their region.
   const nodes: NodePlan[] = [];
   const perRegionCount = new Map<string, number>();
   for (const c of t.clusters) {
@@ -194,7 +194,9 @@ export function planFederation(t: Topology, federation: string, slot: number): P
   const nodeIndex = new Map(nodes.map((n, i) => [n.name, i]));
   for (const n of nodes) {
     const sameCluster = nodes.filter((m) => m.cluster === n.cluster);
-    n.seeds = [...new Set(sameCluster.map((m) => m.datacenter))].map((dc) => sameCluster.find((m) => m.datacenter === dc)!.address);
+    // Every node is a seed: a node whose seeds are all still starting gives up ("Unable to gossip
+    // with any peers") unless it is in its own seed list, and all of a federation's nodes start at once.
+    n.seeds = sameCluster.map((m) => m.address);
   }
 
   // Gateways: one per region, attached to every region's network (.2 at home, .100+i elsewhere).

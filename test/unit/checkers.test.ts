@@ -65,8 +65,9 @@ function op(
   ];
 }
 
-const registry = (workspaces: Record<string, string>): HistoryLine => ({ type: 'registry', t: 1000, workspaces });
-const finalRead = (workspace: string, elements: number[] | undefined, error?: string): HistoryLine => ({
+type Line = Exclude<HistoryLine, MetaLine>;
+const registry = (workspaces: Record<string, string>): Line => ({ type: 'registry', t: 1000, workspaces });
+const finalRead = (workspace: string, elements: number[] | undefined, error?: string): Line => ({
   type: 'final-read',
   t: 1001,
   workspace,
@@ -146,8 +147,8 @@ describe('routing and residency', () => {
   });
 
   it("residency fails when a workspace's data is found outside its home", () => {
-    const home: HistoryLine = { type: 'residency', t: 1, cluster: 'w', workspaces: ['a'] };
-    const leak: HistoryLine = { type: 'residency', t: 1, cluster: 'main', workspaces: ['a'] };
+    const home: Line = { type: 'residency', t: 1, cluster: 'w', workspaces: ['a'] };
+    const leak: Line = { type: 'residency', t: 1, cluster: 'main', workspaces: ['a'] };
     expect(checkResidency(history([registry({ a: 'w' }), home])).status).toBe('pass');
     const v = checkResidency(history([registry({ a: 'w' }), home, leak]));
     expect(v.status).toBe('fail');

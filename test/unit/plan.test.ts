@@ -33,10 +33,10 @@ describe('plan', () => {
     expect(b).toEqual(['10.213.8.0/24', '10.213.9.0/24']);
   });
 
-  it('seeds each datacenter and balances tokens within it', () => {
+  it('makes every node of a cluster a seed and balances tokens within each datacenter', () => {
     const p = planFederation(stretched, 'x', 0);
     const [a1, a2, b1] = p.nodes;
-    expect(a1?.seeds).toEqual([a1?.address, b1?.address]);
+    expect(a1?.seeds).toEqual([a1?.address, a2?.address, b1?.address]);
     expect(a1?.token).toBe((-(2n ** 63n)).toString());
     expect(a2?.token).toBe('0');
     expect(b1?.token).toBe((-(2n ** 63n) + 100n).toString());
