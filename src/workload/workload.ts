@@ -102,9 +102,13 @@ class Router {
     this.cache.set(workspace, cluster);
   }
 
+  /** The home already known (or, in a stretched cluster, the one cluster); no request made. */
+  cached(workspace: string): string | undefined {
+    return this.fed.plan.shape === 'stretched' ? this.fed.plan.clusters[0]!.name : this.cache.get(workspace);
+  }
+
   async home(workspace: string): Promise<string> {
-    if (this.fed.plan.shape === 'stretched') return this.fed.plan.clusters[0]!.name;
-    const cached = this.cache.get(workspace);
+    const cached = this.cached(workspace);
     if (cached) return cached;
     const main = this.fed.mainCluster()!;
     const rs = await this.fed
@@ -134,6 +138,8 @@ export class WorkloadRun {
   private readonly nodeAt: Record<string, Map<string, string>> = {};
   private readonly routers: Record<string, Router> = {};
   private readonly generators: Record<string, OpGenerator> = {};
+  /** Statements and their options, made once: this is the workload's hot path. */
+  private readonly cql: Record<'create' | 'write' | 'read' | 'readAll', { query: string; options: cassandra.QueryOptions }>;
   readonly regions: string[];
 
   constructor(
@@ -142,6 +148,24 @@ export class WorkloadRun {
     private readonly opts: WorkloadOptions,
   ) {
     this.ks = workloadKeyspace(fed, workload);
+    const c = workload.consistency;
+    const base = { readTimeout: workload.timeout, prepare: true };
+    const table = `${this.ks}.${ELEMENTS_TABLE}`;
+    this.cql = {
+      create: {
+        query: `INSERT INTO ${REGISTRY_KEYSPACE}.workspaces (id, cluster, created_at) VALUES (?, ?, toTimestamp(now()))`,
+        options: { ...base, consistency: consistency(c.registry) },
+      },
+      write: { query: `INSERT INTO ${table} (workspace, element) VALUES (?, ?)`, options: { ...base, consistency: consistency(c.write) } },
+      read: {
+        query: `SELECT element FROM ${table} WHERE workspace = ? AND element = ?`,
+        options: { ...base, consistency: consistency(c.read), isIdempotent: true },
+      },
+      readAll: {
+        query: `SELECT element FROM ${table} WHERE workspace = ?`,
+        options: { ...base, consistency: consistency(c.read), isIdempotent: true },
+      },
+    };
     this.regions = workload.regions ?? fed.plan.regions;
     for (const r of this.regions) {
       if (!fed.plan.regions.includes(r))
@@ -194,14 +218,26 @@ export class WorkloadRun {
     );
   }
 
+  private readonly sessions = new Map<string, Map<string, cassandra.Client>>();
+
+  /** The federation's session of a region on a cluster, looked up once per pair. */
+  private client(region: string, cluster: string): cassandra.Client {
+    let byCluster = this.sessions.get(region);
+    if (!byCluster) this.sessions.set(region, (byCluster = new Map()));
+    let c = byCluster.get(cluster);
+    if (!c) byCluster.set(cluster, (c = this.fed.client(region, cluster)));
+    return c;
+  }
+
   private async execute(region: string, op: PlannedOp): Promise<void> {
     const { clock, history } = this.opts;
     const id = this.nextId++;
     const t = clock.now();
     const router = this.routers[region]!;
-    let cluster: string;
+    let cluster: string | undefined;
     if (op.kind === 'create') cluster = this.fed.mainCluster()?.name ?? this.fed.plan.clusters[0]!.name;
-    else {
+    else cluster = router.cached(op.workspace);
+    if (!cluster) {
       try {
         cluster = await router.home(op.workspace);
       } catch (err) {
@@ -211,9 +247,7 @@ export class WorkloadRun {
       }
     }
     history.add({ type: 'invoke', id, t, region, kind: op.kind, workspace: op.workspace, cluster, element: op.element });
-    const c = this.workload.consistency;
-    const client = this.fed.client(region, cluster);
-    const options = { readTimeout: this.workload.timeout, prepare: true };
+    const client = this.client(region, cluster);
     try {
       let rs: cassandra.types.ResultSet;
       let elements: number[] | undefined;
@@ -223,28 +257,13 @@ export class WorkloadRun {
           return;
         }
         const home = homeClusterOf(this.fed, region);
-        rs = await client.execute(
-          `INSERT INTO ${REGISTRY_KEYSPACE}.workspaces (id, cluster, created_at) VALUES (?, ?, toTimestamp(now()))`,
-          [op.workspace, home],
-          { ...options, consistency: consistency(c.registry) },
-        );
+        rs = await client.execute(this.cql.create.query, [op.workspace, home], this.cql.create.options);
         router.learn(op.workspace, home);
       } else if (op.kind === 'write') {
-        rs = await client.execute(
-          `INSERT INTO ${this.ks}.${ELEMENTS_TABLE} (workspace, element) VALUES (?, ?)`,
-          [op.workspace, op.element],
-          {
-            ...options,
-            consistency: consistency(c.write),
-          },
-        );
+        rs = await client.execute(this.cql.write.query, [op.workspace, op.element], this.cql.write.options);
       } else {
-        const one = op.kind === 'read';
-        rs = await client.execute(
-          `SELECT element FROM ${this.ks}.${ELEMENTS_TABLE} WHERE workspace = ?${one ? ' AND element = ?' : ''}`,
-          one ? [op.workspace, op.element] : [op.workspace],
-          { ...options, consistency: consistency(c.read), isIdempotent: true },
-        );
+        const { query, options } = op.kind === 'read' ? this.cql.read : this.cql.readAll;
+        rs = await client.execute(query, op.kind === 'read' ? [op.workspace, op.element] : [op.workspace], options);
         elements = rs.rows.map((r) => Number(r.element));
       }
       history.add({ type: 'ok', id, t: clock.now(), coordinator: this.nodeAt[region]!.get(rs.info.queriedHost), elements });

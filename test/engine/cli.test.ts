@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HistoryWriter } from '../../src/workload/history.js';
+import { WorkloadSchema } from '../../src/workload/spec.js';
 
 // The compiled CLI, as users run it (scripts/test.sh builds it before the tests).
 const cli = join(import.meta.dirname, '../../dist/src/cli.js');
@@ -67,5 +69,42 @@ describe('fedsim on bad input and a missing engine', () => {
     const schema = JSON.parse(r.stdout);
     expect(Object.keys(schema.properties).sort()).toEqual(['clusters', 'keyspaces', 'links', 'monitoring', 'name', 'regions', 'shape']);
     expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe('fedsim check', () => {
+  async function savedHistory(name: string, finalElements: number[]): Promise<string> {
+    const path = join(dir, name);
+    const w = new HistoryWriter(
+      {
+        type: 'meta',
+        federation: 'saved',
+        shape: 'federation',
+        regions: ['us'],
+        clusters: { main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } } },
+        workload: WorkloadSchema.parse({}),
+        startedAt: new Date(0).toISOString(),
+      },
+      path,
+    );
+    for (const element of [1, 2]) {
+      w.add({ type: 'invoke', id: element, t: element, region: 'us', kind: 'write', workspace: 'us-w0', cluster: 'main', element });
+      w.add({ type: 'ok', id: element, t: element + 3, coordinator: 'main-us-1' });
+    }
+    w.add({ type: 'registry', t: 10, workspaces: { 'us-w0': 'main' } });
+    w.add({ type: 'final-read', t: 11, workspace: 'us-w0', cluster: 'main', elements: finalElements });
+    w.add({ type: 'residency', t: 12, cluster: 'main', workspaces: ['us-w0'] });
+    await w.close();
+    return path;
+  }
+
+  it('re-checks a saved history with no engine: exit 0 when it holds, 1 naming the lost write when not', async () => {
+    const good = fedsim(['check', await savedHistory('good.jsonl', [1, 2])], { DOCKER_HOST: 'tcp://127.0.0.1:1' });
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/PASS {2}durability {3}all 2 acknowledged writes read back after heal/);
+    const lost = fedsim(['check', await savedHistory('lost.jsonl', [1])]);
+    expect(lost.code).toBe(1);
+    expect(lost.stdout).toMatch(/FAIL {2}durability {3}1 of 2 acknowledged writes lost \(first: element 2 in us-w0 on main\)/);
+    expectOneClearLine(fedsim(['check', file('junk.jsonl', 'hello\n')]), /junk\.jsonl:1: not a JSON line; is this a fedsim history\?/);
   });
 });

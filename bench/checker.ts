@@ -1,0 +1,120 @@
+/**
+ * Checker cost: every checker over generated histories of 10^5 and 10^6 operations (and 10^7 with
+ * --huge), each size in its own process so its peak memory is its own. Also the time to load the
+ * 10^6 history from its JSONL file, as `fedsim check` does. Target (10^6): <= 3 s, <= 500 MB.
+ *   node dist/bench/checker.js [--huge]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHistory } from '../src/checkers/all.js';
+import type { FaultRecord } from '../src/faults/log.js';
+import { seededRandom } from '../src/faults/node.js';
+import { type History, HistoryWriter, loadHistory, type MetaLine } from '../src/workload/history.js';
+import { WorkloadSchema } from '../src/workload/spec.js';
+
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
+const meta: MetaLine = {
+  type: 'meta',
+  federation: 'bench',
+  shape: 'federation',
+  regions: REGIONS,
+  clusters: {
+    main: { regions: ['us-east-1'], role: 'main', nodes: { 'main-us-east-1-1': 'us-east-1' } },
+    'w-eu': { regions: ['eu-west-1'], role: 'worker', nodes: { 'w-eu-1': 'eu-west-1', 'w-eu-2': 'eu-west-1' } },
+    'w-ap': { regions: ['ap-south-1'], role: 'worker', nodes: { 'w-ap-1': 'ap-south-1' } },
+  },
+  workload: WorkloadSchema.parse({}),
+  startedAt: new Date(0).toISOString(),
+};
+const HOME: Record<string, [string, string[]]> = {
+  'us-east-1': ['main', ['main-us-east-1-1']],
+  'eu-west-1': ['w-eu', ['w-eu-1', 'w-eu-2']],
+  'ap-south-1': ['w-ap', ['w-ap-1']],
+};
+
+/** A history of n operations, written through the same writer as a run (to `file` when given). */
+function generate(n: number, file?: string): History {
+  const random = seededRandom(42);
+  const w = new HistoryWriter(meta, file);
+  const workspaces = REGIONS.flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-w${i}`));
+  const finals = new Map<string, number[]>(workspaces.map((ws) => [ws, []]));
+  for (let id = 0; id < n; id++) {
+    const ws = workspaces[Math.floor(random() * workspaces.length)]!;
+    const region = REGIONS[Math.floor(random() * REGIONS.length)]!;
+    const [cluster, nodes] = HOME[ws.slice(0, ws.lastIndexOf('-w'))]!;
+    const write = random() < 0.6;
+    const t = id * 0.1;
+    const r = random();
+    const outcome = r < 0.98 ? 'ok' : r < 0.99 ? 'info' : 'fail';
+    w.add({ type: 'invoke', id, t, region, kind: write ? 'write' : 'read', workspace: ws, cluster, element: write ? id : undefined });
+    w.add({ type: outcome, id, t: t + 2 + random() * 200, coordinator: outcome === 'ok' ? nodes[id % nodes.length] : undefined });
+    if (write && (outcome === 'ok' || (outcome === 'info' && random() < 0.5))) finals.get(ws)!.push(id);
+  }
+  w.add({
+    type: 'registry',
+    t: n,
+    workspaces: Object.fromEntries(workspaces.map((ws) => [ws, HOME[ws.slice(0, ws.lastIndexOf('-w'))]![0]])),
+  });
+  for (const [workspace, elements] of finals)
+    w.add({ type: 'final-read', t: n, workspace, cluster: HOME[workspace.slice(0, workspace.lastIndexOf('-w'))]![0], elements });
+  for (const [r, [cluster]] of Object.entries(HOME))
+    w.add({ type: 'residency', t: n, cluster, workspaces: workspaces.filter((x) => x.startsWith(r)) });
+  return w.history;
+}
+
+const faults: FaultRecord[] = [
+  {
+    id: 'f1',
+    kind: 'kill',
+    target: 'w-eu-1',
+    params: {},
+    directions: [],
+    nodes: ['w-eu-1'],
+    asked: { t: 1000, wall: '' },
+    effect: { t: 1001, wall: '' },
+    undone: { t: 5000, wall: '' },
+  },
+];
+
+const mb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0);
+
+const [mode, size] = process.argv.slice(2);
+if (mode === '--child') {
+  const n = Number(size);
+  const history = generate(n);
+  const rssBefore = mb();
+  const t0 = performance.now();
+  const verdicts = checkHistory(history, faults);
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `${n.toExponential(0).padEnd(6)} ops: check ${s.toFixed(2)} s, peak RSS ${mb()} MB (${rssBefore} MB of it the history itself); ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
+  );
+} else if (mode === '--child-load') {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsim-bench-'));
+  try {
+    const file = join(dir, 'history.jsonl');
+    const w = generate(Number(size), file);
+    void w;
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    const h = await loadHistory(file);
+    const load = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    checkHistory(h, faults);
+    console.log(
+      `1e+6   ops from JSONL: load ${load.toFixed(2)} s + check ${((performance.now() - t1) / 1000).toFixed(2)} s (what \`fedsim check\` does)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const sizes = [100_000, 1_000_000, ...(process.argv.includes('--huge') ? [10_000_000] : [])];
+  for (const n of sizes) {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', process.argv[1]!, '--child', String(n)], { encoding: 'utf8' });
+    process.stdout.write(r.stdout || r.stderr);
+  }
+  const r = spawnSync(process.execPath, [process.argv[1]!, '--child-load', '1000000'], { encoding: 'utf8' });
+  process.stdout.write(r.stdout || r.stderr);
+}
