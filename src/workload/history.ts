@@ -171,6 +171,11 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
         element: line.element,
         invoke: line.t,
         outcome: 'info',
+        // Declared up front, so that every Op keeps one shape when its completion fills them in.
+        complete: undefined,
+        coordinator: undefined,
+        elements: undefined,
+        error: undefined,
       };
       pending.set(line.id, op);
       h.ops.push(op);

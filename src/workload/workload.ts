@@ -223,9 +223,15 @@ export class WorkloadRun {
   /** The federation's session of a region on a cluster, looked up once per pair. */
   private client(region: string, cluster: string): cassandra.Client {
     let byCluster = this.sessions.get(region);
-    if (!byCluster) this.sessions.set(region, (byCluster = new Map()));
+    if (!byCluster) {
+      byCluster = new Map();
+      this.sessions.set(region, byCluster);
+    }
     let c = byCluster.get(cluster);
-    if (!c) byCluster.set(cluster, (c = this.fed.client(region, cluster)));
+    if (!c) {
+      c = this.fed.client(region, cluster);
+      byCluster.set(cluster, c);
+    }
     return c;
   }
 
