@@ -114,7 +114,9 @@ if (mode === '--child') {
 } else {
   const sizes = [100_000, 1_000_000, ...(process.argv.includes('--huge') ? [10_000_000] : [])];
   for (const n of sizes) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', process.argv[1]!, '--child', String(n)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', process.argv[1]!, '--child', String(n)], {
+      encoding: 'utf8',
+    });
     process.stdout.write(r.stdout || r.stderr);
   }
   const r = spawnSync(process.execPath, [process.argv[1]!, '--child-load', '1000000'], { encoding: 'utf8' });
