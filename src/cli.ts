@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
+import { runCommand } from './commands/run.js';
 import { FedsimError } from './errors.js';
 import { FAULT_KINDS } from './faults/spec.js';
 
@@ -35,8 +36,12 @@ images
   .argument('[components...]', 'only these components (and the base they need)')
   .action(imagesBuildCommand);
 
-program.command('validate').description('check a topology file; touches no engine').argument('<file>').action(validateCommand);
-program.command('schema').description('print the JSON Schema of topology files (for editors)').action(schemaCommand);
+program.command('validate').description('check a topology or scenario file; touches no engine').argument('<file>').action(validateCommand);
+program
+  .command('schema')
+  .description('print the JSON Schema of topology files, or of scenario files with --scenario (for editors)')
+  .option('--scenario', 'the scenario schema')
+  .action(schemaCommand);
 program
   .command('up')
   .description('bring a federation up from a topology file and leave it running')
@@ -93,6 +98,17 @@ program
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
   .action(healCommand);
+
+program
+  .command('run')
+  .description('run a scenario: up (or reuse), warm-up, workload and faults, heal, checks, reports, down; exit 0 pass, 1 fail, 2 error')
+  .argument('<scenario>', 'scenario file (YAML or JSON)')
+  .option('--out <dir>', 'the run folder (default: runs/<time>-<scenario>)')
+  .option('--seed <n>', "replay a run's random choices (default: the scenario's seed)")
+  .addOption(
+    new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
+  )
+  .action(runCommand);
 
 program
   .command('check')

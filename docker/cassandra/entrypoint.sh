@@ -2,7 +2,7 @@
 # Starts one Cassandra node from environment variables set by fedsim's plan:
 #   FEDSIM_CLUSTER_NAME, FEDSIM_DC, FEDSIM_RACK, FEDSIM_SEEDS (comma-separated addresses),
 #   FEDSIM_ADDRESS (defaults to the container's address), FEDSIM_TOKEN (initial token, optional),
-#   FEDSIM_HEAP (e.g. 512M), FEDSIM_DNAT ("dst:port>gw:port" rules: cross-region peer traffic is
+#   FEDSIM_HEAP (e.g. 512M), FEDSIM_COMMITLOG (periodic or batch), FEDSIM_DNAT ("dst:port>gw:port" rules: cross-region peer traffic is
 #   sent to the region's gateway), FEDSIM_JVM_EXTRA.
 set -euo pipefail
 
@@ -27,6 +27,13 @@ for rule in ${FEDSIM_DNAT:-}; do
 done
 
 token_line=""
+# periodic: Cassandra's default, fsync every 10 s (a killed node can lose what it acknowledged since);
+# batch: fsync before acknowledging.
+if [ "${FEDSIM_COMMITLOG:-periodic}" = batch ]; then
+  commitlog_lines="commitlog_sync: batch"
+else
+  commitlog_lines=$'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'
+fi
 if [ -n "${FEDSIM_TOKEN:-}" ]; then token_line="initial_token: \"${FEDSIM_TOKEN}\""; fi
 cat > /etc/cassandra/cassandra.yaml <<YAML
 cluster_name: "${FEDSIM_CLUSTER_NAME:-fedsim}"
@@ -42,8 +49,7 @@ broadcast_rpc_address: ${addr}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters: [{seeds: "${FEDSIM_SEEDS:-$addr}"}]
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
+${commitlog_lines}
 data_file_directories: [/var/lib/cassandra/data]
 commitlog_directory: /var/lib/cassandra/commitlog
 saved_caches_directory: /var/lib/cassandra/saved_caches

@@ -4,14 +4,25 @@ import { connectEngine } from '../runtime/engine.js';
 import { federationNames, removeFederation, up } from '../runtime/federation.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
+import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
+import { ScenarioSchema } from '../scenarios/schema.js';
 import { loadTopology } from '../topology/file.js';
+import { readDocument } from '../topology/load.js';
 import { TopologySchema } from '../topology/schema.js';
 import { interruptSignal } from './interrupt.js';
 
 const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
 
-/** `fedsim validate FILE`: parses and checks; touches no engine. */
+/** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
 export async function validateCommand(file: string): Promise<void> {
+  if (isScenarioDocument(readDocument(file))) {
+    const { scenario, topology } = loadScenario(file);
+    const faults = scenario.timeline.filter((s) => s.fault).length;
+    process.stdout.write(
+      `${file}: valid scenario ${scenario.name}: ${topology.regions.length} region(s), ${scenario.workload.duration / 1000} s of workload, ${faults} timed fault(s)${scenario.nemesis ? ', random faults' : ''}\n`,
+    );
+    return;
+  }
   const t = loadTopology(file);
   const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
   process.stdout.write(
@@ -19,10 +30,10 @@ export async function validateCommand(file: string): Promise<void> {
   );
 }
 
-/** `fedsim schema`: JSON Schema of topology files, generated from the zod schema. */
-export async function schemaCommand(): Promise<void> {
-  const schema = z.toJSONSchema(TopologySchema, { io: 'input', unrepresentable: 'any' });
-  process.stdout.write(`${JSON.stringify({ ...schema, title: 'fedsim topology' }, null, 2)}\n`);
+/** `fedsim schema [--scenario]`: JSON Schema of topology (or scenario) files, generated from the zod schemas. */
+export async function schemaCommand(opts: { scenario?: boolean }): Promise<void> {
+  const schema = z.toJSONSchema(opts.scenario ? ScenarioSchema : TopologySchema, { io: 'input', unrepresentable: 'any' });
+  process.stdout.write(`${JSON.stringify({ ...schema, title: opts.scenario ? 'fedsim scenario' : 'fedsim topology' }, null, 2)}\n`);
 }
 
 /** `fedsim up FILE [--name N]`: brings the federation up and leaves it running. */

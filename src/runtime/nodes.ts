@@ -41,6 +41,7 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
       `FEDSIM_ADDRESS=${node.address}`,
       `FEDSIM_TOKEN=${node.token}`,
       `FEDSIM_HEAP=${node.heapMb}M`,
+      `FEDSIM_COMMITLOG=${node.commitlog}`,
       `FEDSIM_DNAT=${dnat}`,
     ];
     return base;

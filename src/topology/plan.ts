@@ -62,6 +62,7 @@ export interface NodePlan {
   flavor: ClusterSpec['flavor'];
   version?: string;
   memoryMb: number;
+  commitlog: ClusterSpec['commitlog'];
   heapMb: number;
   /** Cross-region peer traffic of this node, redirected to its own region's gateway. */
   dnat: { to: string; via: string }[];
@@ -185,6 +186,7 @@ export function planFederation(t: Topology, federation: string, slot: number): P
           flavor: c.flavor,
           version: c.version,
           memoryMb: c.memory,
+          commitlog: c.commitlog,
           heapMb: Math.max(256, Math.floor(c.memory / 3)),
           dnat: [],
         });

@@ -40,6 +40,12 @@ const cluster = z.strictObject({
     .record(name, z.number().int().min(1, 'expected at least 1 node').max(9, 'expected at most 9 nodes per region on one machine'))
     .describe('node count per region'),
   memory: memory.default(1536).describe('memory limit per node; the JVM heap gets a third'),
+  commitlog: z
+    .enum(['periodic', 'batch'])
+    .default('periodic')
+    .describe(
+      "periodic (Cassandra's default): fsync every 10 s, so a killed node can lose writes it acknowledged; batch: fsync before acknowledging",
+    ),
 });
 
 const keyspace = z.strictObject({

@@ -193,10 +193,10 @@ export class WorkloadRun {
     );
   }
 
-  /** Runs for the workload's duration at its rate and concurrency in every region. */
-  async run(): Promise<void> {
+  /** Runs for `ms` (default: the workload's duration) at its rate and concurrency in every region. */
+  async run(ms = this.workload.duration): Promise<void> {
     const { clock, signal } = this.opts;
-    const end = clock.now() + this.workload.duration;
+    const end = clock.now() + ms;
     const interval = this.workload.rate > 0 ? 1000 / this.workload.rate : 0;
     await Promise.all(
       this.regions.map(async (region) => {

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { AvailabilityOptionsSchema } from '../checkers/availability.js';
+import { LatencyThresholdSchema } from '../checkers/latency.js';
+import { FaultSpecSchema } from '../faults/spec.js';
+import { duration } from '../topology/duration.js';
+import { TopologySchema } from '../topology/schema.js';
+import { WorkloadSchema } from '../workload/spec.js';
+
+/**
+ * The scenario file: a topology (inline, or a path relative to the scenario file), a workload, a
+ * timeline of faults (steps at a time or after the previous one, and Jepsen-style random faults
+ * drawn at an interval), the expectations, and what happens to the federation after the run.
+ */
+const step = z
+  .strictObject({
+    at: duration().optional().describe('when, from the end of the warm-up'),
+    after: duration().optional().describe('when, after the previous step'),
+    fault: FaultSpecSchema.optional(),
+    heal: z.literal(true).optional().describe('undo every active fault'),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.at === undefined) === (s.after === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a step needs exactly one of "at" or "after"' });
+    if ((s.fault === undefined) === (s.heal === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a step needs exactly one of "fault" or "heal"' });
+  });
+
+const nemesis = z.strictObject({
+  every: duration().describe('a random fault starts this often'),
+  for: duration().describe('how long each lasts'),
+  faults: z.array(FaultSpecSchema).min(1, 'expected at least one fault to draw from'),
+  start: duration().default(0).describe('first draw, from the end of the warm-up'),
+  seed: z.number().int().min(0).optional().describe("default: the scenario's seed"),
+});
+
+const steady = z.strictObject({
+  window: duration().default(5000).describe('length of the steady-state windows: the end of the warm-up, and the end of the run'),
+  maxErrorRate: z.number().min(0).max(1).default(0),
+  p99: duration(600_000).optional(),
+});
+
+export const ExpectSchema = z.strictObject({
+  durability: z.boolean().default(true),
+  routing: z.boolean().default(true),
+  residency: z.boolean().default(true),
+  latency: z.array(LatencyThresholdSchema).optional(),
+  availability: AvailabilityOptionsSchema.optional(),
+  steady: steady
+    .optional()
+    .describe("Chaos Toolkit's steady-state hypothesis, checked before the first fault and after the last is undone"),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a lower-case name of 2-32 letters, digits and dashes'),
+  description: z.string().optional(),
+  topology: z.union([z.string().min(1), TopologySchema]).describe('a topology, or the path of a topology file relative to this file'),
+  workload: WorkloadSchema.default(WorkloadSchema.parse({})),
+  warmup: duration().default(5000),
+  timeline: z.array(step).default([]),
+  nemesis: nemesis.optional(),
+  expect: ExpectSchema.default(ExpectSchema.parse({})),
+  after: z
+    .enum(['down', 'keep', 'reuse'])
+    .default('down')
+    .describe('down: remove the federation; keep: leave it up; reuse: leave it up for the next run'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(1),
+});
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;

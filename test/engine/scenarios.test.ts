@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadFaultLog } from '../../src/faults/log.js';
+import { connectEngine } from '../../src/runtime/engine.js';
+import { federationNames, removeFederation } from '../../src/runtime/federation.js';
+import { loadHistory } from '../../src/workload/history.js';
+
+const root = join(import.meta.dirname, '../..');
+const cli = join(root, 'dist/src/cli.js');
+const out = mkdtempSync(join(tmpdir(), 'fedsim-runs-'));
+
+/** `fedsim run` as a user runs it, asynchronously so the test's own timers keep going. */
+function fedsimRun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, 'run', ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+afterAll(async () => {
+  const engine = await connectEngine();
+  await removeFederation(engine, 'impossible-latency');
+});
+
+/** The run folder holds every artefact, junit.xml parses, and report.json matches the history. */
+async function expectRunFolder(dir: string, expectedCases: string[]) {
+  for (const f of ['scenario.json', 'history.jsonl', 'faults.jsonl', 'report.json', 'junit.xml', 'summary.md']) {
+    if (f === 'faults.jsonl' && !JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')).timeline.length) continue;
+    expect(existsSync(join(dir, f)), f).toBe(true);
+  }
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  const history = await loadHistory(join(dir, 'history.jsonl'));
+  expect(report.operations.total).toBe(history.ops.length);
+  expect(report.operations.ok).toBe(history.ops.filter((o) => o.outcome === 'ok').length);
+  if (existsSync(join(dir, 'faults.jsonl'))) expect(report.faults).toEqual(loadFaultLog(join(dir, 'faults.jsonl')));
+  const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, 'junit.xml'), 'utf8'));
+  const cases = [junit.testsuites.testsuite.testcase].flat().map((c: { '@_name': string }) => c['@_name']);
+  expect(cases).toEqual(expectedCases);
+  return report;
+}
+
+describe('library scenarios, run end to end', () => {
+  for (const [name, cases] of [
+    ['node-failover', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
+    ['geo-redundant-pair', ['durability', 'routing', 'residency', 'availability']],
+  ] as const) {
+    it(`${name} passes and leaves nothing behind`, async () => {
+      const dir = join(out, name);
+      const r = await fedsimRun([join(root, 'scenarios', `${name}.yaml`), '--out', dir]);
+      expect(r.code, `${r.stdout}\n${r.stderr.slice(-3000)}`).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^${name}: PASS \\(seed 1, \\d+ s\\)`));
+      const report = await expectRunFolder(dir, [...cases]);
+      expect(report.passed).toBe(true);
+      expect(report.faults.every((f: { effect?: unknown; undone?: unknown }) => f.effect && f.undone)).toBe(true);
+      expect(await federationNames(await connectEngine())).not.toContain(name);
+    });
+  }
+});
+
+describe('a scenario whose expectation cannot hold', () => {
+  it('exits 1 naming it, keeps the federation for reuse, and a second run resets it in seconds', async () => {
+    const file = join(root, 'test/fixtures/impossible-latency.yaml');
+    const first = await fedsimRun([file, '--out', join(out, 'first'), '--seed', '3']);
+    expect(first.code, first.stderr.slice(-2000)).toBe(1);
+    expect(first.stdout).toMatch(/^impossible-latency: FAIL \(seed 3,/);
+    expect(first.stdout).toMatch(/FAILS +latency +\d threshold\(s\) exceeded: .*p99 .* > 1 ms/);
+    await expectRunFolder(join(out, 'first'), ['durability', 'routing', 'residency', 'latency']);
+    expect(await federationNames(await connectEngine())).toContain('impossible-latency');
+
+    const second = await fedsimRun([file, '--out', join(out, 'second'), '--seed', '3']);
+    expect(second.code).toBe(1);
+    const reset = /reused federation impossible-latency: faults healed and data emptied in ([\d.]+) s/.exec(second.stderr);
+    expect(reset, second.stderr.slice(-2000)).not.toBeNull();
+    expect(Number(reset![1])).toBeLessThan(5);
+    // The same seed gives the same operations: the n-th write of a region has the same element and
+    // workspace in both runs (their interleaving in time may differ).
+    const writes = async (run: string) =>
+      (await loadHistory(join(out, run, 'history.jsonl'))).ops
+        .filter((o) => o.kind === 'write' && o.element! < 16 * 15)
+        .map((o) => `${o.element} ${o.workspace}`)
+        .sort();
+    const firstWrites = await writes('first');
+    expect(firstWrites.length).toBeGreaterThanOrEqual(20);
+    expect(await writes('second')).toEqual(firstWrites);
+  });
+});

@@ -1,0 +1,158 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/checkers/verdict.js';
+import { expectations } from '../../src/report/expectations.js';
+import { buildReport, junitXml, summaryMarkdown } from '../../src/report/report.js';
+import { loadScenario } from '../../src/scenarios/file.js';
+import { type ScenarioInput, ScenarioSchema } from '../../src/scenarios/schema.js';
+import { planTimeline } from '../../src/scenarios/timeline.js';
+import { HistoryWriter } from '../../src/workload/history.js';
+import { WorkloadSchema } from '../../src/workload/spec.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fedsim-scenarios-'));
+const topology = {
+  shape: 'federation',
+  regions: ['us', 'eu'],
+  clusters: [
+    { name: 'main', role: 'main', nodes: { us: 1 } },
+    { name: 'wk', role: 'worker', nodes: { eu: 2 } },
+  ],
+  keyspaces: [{ name: 'app', replication: 1 }],
+};
+const scenario = (extra: Partial<ScenarioInput> = {}) => ScenarioSchema.parse({ name: 'unit', topology, ...extra });
+function file(name: string, doc: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify(doc));
+  return p;
+}
+
+describe('scenario files', () => {
+  it('load the library, each naming a topology the runner can plan', () => {
+    for (const name of ['node-failover', 'geo-redundant-pair']) {
+      const { scenario: s, topology: t } = loadScenario(join(import.meta.dirname, `../../scenarios/${name}.yaml`));
+      expect(s.name).toBe(name);
+      expect(t.regions.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('name the bad field of a timeline step, and faults on regions or nodes the topology lacks', () => {
+    expect(() => loadScenario(file('a.json', { name: 'a1', topology, timeline: [{ fault: { kind: 'kill', target: 'all' } }] }))).toThrow(
+      /a\.json: timeline\[0\]: a step needs exactly one of "at" or "after"/,
+    );
+    expect(() =>
+      loadScenario(file('b.json', { name: 'b1', topology, timeline: [{ at: '5s', fault: { kind: 'outage', target: 'mars' } }] })),
+    ).toThrow('b.json: timeline[0].fault: Unknown region "mars"; the regions are us, eu.');
+    expect(() =>
+      loadScenario(
+        file('c.json', { name: 'c1', topology, nemesis: { every: '5s', for: '2s', faults: [{ kind: 'kill', target: 'wk-eu-9' }] } }),
+      ),
+    ).toThrow(/c\.json: nemesis\.faults\[0\]: Unknown node "wk-eu-9"/);
+    expect(() => loadScenario(file('d.json', { name: 'd1', topology, workload: { regions: ['ap'] } }))).toThrow(
+      /workload\.regions: unknown region "ap"/,
+    );
+    expect(() => loadScenario(file('e.json', { name: 'e1', topology: 'nowhere.yaml' }))).toThrow(
+      /nowhere\.yaml: cannot be read \(ENOENT\)/,
+    );
+  });
+});
+
+describe('the timeline', () => {
+  it('resolves "after" from the previous step and keeps order', () => {
+    const s = scenario({
+      workload: { duration: '60s' },
+      timeline: [
+        { at: '10s', fault: { kind: 'partition', target: 'us|eu', for: '5s' } },
+        { after: '20s', heal: true },
+        { at: '2s', fault: { kind: 'latency', target: 'us->eu', latency: '50ms' } },
+      ],
+    });
+    expect(planTimeline(s, 1).map((x) => [x.at, x.fault?.kind ?? 'heal'])).toEqual([
+      [2000, 'latency'],
+      [10_000, 'partition'],
+      [30_000, 'heal'],
+    ]);
+  });
+
+  it('draws random faults at the interval: the same seed, the same faults and picks', () => {
+    const s = scenario({
+      workload: { duration: '60s' },
+      nemesis: {
+        every: '10s',
+        for: '3s',
+        faults: [
+          { kind: 'kill', target: 'cluster:wk', pick: 1 },
+          { kind: 'stall', target: 'us<->eu' },
+          { kind: 'restart', target: 'all', pick: 1 },
+        ],
+      },
+    });
+    const a = planTimeline(s, 7);
+    expect(a.map((x) => x.at)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000]);
+    expect(planTimeline(s, 7)).toEqual(a);
+    expect(planTimeline(s, 8)).not.toEqual(a);
+    for (const step of a) {
+      if (step.fault!.kind === 'restart') expect(step.fault!.for).toBeUndefined();
+      else expect(step.fault!.for).toBe(3000);
+      if (step.fault!.pick) expect(step.fault!.seed).toBeTypeOf('number');
+    }
+  });
+});
+
+describe('reports', () => {
+  const s = scenario({ expect: { latency: [{ pair: 'remote', p99: '1ms' }], steady: { window: '1s', maxErrorRate: 0 } } });
+  const w = new HistoryWriter({
+    type: 'meta',
+    federation: 'unit',
+    shape: 'federation',
+    regions: ['us', 'eu'],
+    clusters: {
+      main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
+      w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
+    },
+    workload: WorkloadSchema.parse({}),
+    startedAt: '',
+  });
+  for (let id = 0; id < 20; id++) {
+    w.add({ type: 'invoke', id, t: id * 100, region: 'us', kind: 'read', workspace: 'eu-w0', cluster: 'w', element: 1 });
+    w.add({ type: id === 15 ? 'fail' : 'ok', id, t: id * 100 + 30, coordinator: id === 15 ? undefined : 'w-eu-1' });
+  }
+  const verdicts: Verdict[] = [
+    { checker: 'durability', status: 'pass', summary: 'all 0', evidence: {} },
+    { checker: 'routing', status: 'pass', summary: 'ok', evidence: {} },
+    { checker: 'residency', status: 'unknown', summary: 'could not read', evidence: {} },
+    { checker: 'latency', status: 'fail', summary: '1 threshold(s) exceeded: us->eu p99 30.0 ms > 1 ms', evidence: { breaches: ['x'] } },
+    { checker: 'availability', status: 'pass', summary: 'fine', evidence: {} },
+  ];
+  const expected = expectations(s, w.history, verdicts, { runStart: 1000, runEnd: 2000 });
+
+  it('turn the expectations asked for into holds / fails, unknown counting as not holding', () => {
+    expect(expected.map((e) => [e.name, e.holds])).toEqual([
+      ['durability', true],
+      ['routing', true],
+      ['residency', false],
+      ['latency', false],
+      ['steady-state before', true],
+      ['steady-state after', false],
+    ]);
+    expect(expected.at(-1)!.verdict.summary).toMatch(/^error rate 10\.0% > 0\.0% \(10 operations, 1\.0-2\.0 s\)/);
+  });
+
+  it('write junit.xml with one testcase per expectation and the failures named', () => {
+    const report = buildReport(s, 5, 'unit', w.history, [], verdicts, expected, {
+      startedAt: new Date(0),
+      seconds: { total: 10, up: 1, warmup: 1, run: 5, heal: 1, check: 1 },
+    });
+    expect(report.passed).toBe(false);
+    const parsed = new XMLParser({ ignoreAttributes: false }).parse(junitXml(report, expected));
+    const suite = parsed.testsuites.testsuite;
+    expect(suite['@_tests']).toBe('6');
+    expect(suite['@_failures']).toBe('3');
+    const failed = suite.testcase.filter((c: { failure?: unknown }) => c.failure).map((c: { '@_name': string }) => c['@_name']);
+    expect(failed).toEqual(['residency', 'latency', 'steady-state after']);
+    expect(summaryMarkdown(report)).toMatch(/^# unit: FAIL\n/);
+    expect(summaryMarkdown(report)).toMatch(/\| latency \| \*\*no\*\* \| 1 threshold\(s\) exceeded/);
+  });
+});
