@@ -4,7 +4,7 @@ import { LatencyThresholdSchema } from '../checkers/latency.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { duration } from '../topology/duration.js';
 import { TopologySchema } from '../topology/schema.js';
-import { WorkloadSchema } from '../workload/spec.js';
+import { seed, WorkloadSchema } from '../workload/spec.js';
 
 /**
  * The scenario file: a topology (inline, or a path relative to the scenario file), a workload, a
@@ -63,12 +63,7 @@ export const ScenarioSchema = z.strictObject({
     .enum(['down', 'keep', 'reuse'])
     .default('down')
     .describe('down: remove the federation; keep: leave it up; reuse: leave it up for the next run'),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(1),
+  seed,
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;

@@ -9,6 +9,14 @@ import { duration } from '../topology/duration.js';
 export const CONSISTENCIES = ['ONE', 'TWO', 'THREE', 'QUORUM', 'ALL', 'LOCAL_QUORUM', 'EACH_QUORUM', 'LOCAL_ONE'] as const;
 export type Consistency = (typeof CONSISTENCIES)[number];
 
+/** The seed of a run's random choices: the same seed, the same operations and faults. */
+export const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31)
+  .default(1);
+
 const regionName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a region name');
 
 export const WorkloadSchema = z.strictObject({
@@ -43,12 +51,7 @@ export const WorkloadSchema = z.strictObject({
     .default({ write: 'LOCAL_QUORUM', read: 'LOCAL_QUORUM', registry: 'LOCAL_QUORUM', final: 'ALL' })
     .describe('consistency level per operation kind; `final` is the read after heal that durability checks'),
   timeout: duration(120_000).default(5000).describe("the driver's per-request timeout"),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(1),
+  seed,
 });
 
 export type Workload = z.output<typeof WorkloadSchema>;

@@ -7,6 +7,7 @@ import { Faults } from '../../src/runtime/faults.js';
 import { type Federation, up } from '../../src/runtime/federation.js';
 import { GatewayApi } from '../../src/runtime/gateway.js';
 import { medianRoundTrip, regionClient } from '../../src/workload/clients.js';
+import * as topologies from './topologies.js';
 
 const C = cassandra.types.consistencies;
 const cli = join(import.meta.dirname, '../../dist/src/cli.js');
@@ -66,36 +67,8 @@ async function eventually<T>(f: () => Promise<T>, ms = 30_000): Promise<T> {
 beforeAll(async () => {
   engine = await connectEngine();
   const results = await Promise.allSettled([
-    up(
-      engine,
-      {
-        shape: 'federation',
-        regions: ['us-east-1', 'eu-west-1'],
-        links: {
-          pairs: [
-            { from: 'us-east-1', to: 'eu-west-1', latency: '100ms' },
-            { from: 'eu-west-1', to: 'us-east-1', latency: '40ms' },
-          ],
-        },
-        clusters: [
-          { name: 'main', role: 'main', nodes: { 'us-east-1': 1 } },
-          { name: 'worker-eu', role: 'worker', nodes: { 'eu-west-1': 1 } },
-        ],
-        keyspaces: [{ name: 'app', replication: 1 }],
-      },
-      { name: 'fault-duo' },
-    ),
-    up(
-      engine,
-      {
-        shape: 'stretched',
-        regions: ['site-a', 'site-b'],
-        links: { default: { latency: '30ms' } },
-        clusters: [{ name: 'geo', nodes: { 'site-a': 1, 'site-b': 1 } }],
-        keyspaces: [{ name: 'app', replication: { 'site-a': 1, 'site-b': 1 } }],
-      },
-      { name: 'fault-pair' },
-    ),
+    up(engine, topologies.duo, { name: 'fault-duo' }),
+    up(engine, topologies.pair, { name: 'fault-pair' }),
   ]);
   [duo, pair] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Federation, Federation];
   for (const r of results) if (r.status === 'rejected') throw r.reason;

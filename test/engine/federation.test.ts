@@ -4,6 +4,7 @@ import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { attach, type Federation, up } from '../../src/runtime/federation.js';
 import { labelFilter } from '../../src/runtime/labels.js';
 import { medianRoundTrip as medianMs } from '../../src/workload/clients.js';
+import * as topologies from './topologies.js';
 
 const C = cassandra.types.consistencies;
 let engine: Engine;
@@ -14,36 +15,8 @@ let pair: Federation;
 beforeAll(async () => {
   engine = await connectEngine();
   const results = await Promise.allSettled([
-    up(
-      engine,
-      {
-        shape: 'federation',
-        regions: ['us-east-1', 'eu-west-1'],
-        links: {
-          pairs: [
-            { from: 'us-east-1', to: 'eu-west-1', latency: '100ms' },
-            { from: 'eu-west-1', to: 'us-east-1', latency: '40ms' },
-          ],
-        },
-        clusters: [
-          { name: 'main', role: 'main', nodes: { 'us-east-1': 1 } },
-          { name: 'worker-eu', role: 'worker', nodes: { 'eu-west-1': 1 } },
-        ],
-        keyspaces: [{ name: 'app', replication: 1 }],
-      },
-      { name: 'test-duo' },
-    ),
-    up(
-      engine,
-      {
-        shape: 'stretched',
-        regions: ['site-a', 'site-b'],
-        links: { default: { latency: '30ms' } },
-        clusters: [{ name: 'geo', nodes: { 'site-a': 1, 'site-b': 1 } }],
-        keyspaces: [{ name: 'app', replication: { 'site-a': 1, 'site-b': 1 } }],
-      },
-      { name: 'test-pair' },
-    ),
+    up(engine, topologies.duo, { name: 'test-duo' }),
+    up(engine, topologies.pair, { name: 'test-pair' }),
   ]);
   // Keep whichever came up, so afterAll removes it even when the other failed.
   [duo, pair] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Federation, Federation];
