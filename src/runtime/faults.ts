@@ -155,13 +155,20 @@ export class Faults {
     // The record is stored while the fault is applied: heal needs no record (it restores the
     // declared state), so a crash between the two leaves nothing that heal cannot undo.
     const until = spec.for !== undefined ? new Date(Date.now() + spec.for).toISOString() : undefined;
-    try {
-      await Promise.all([instant ? undefined : this.store({ id, spec, effects, asked: record.asked.wall, until }), this.apply(effects)]);
-    } catch (err) {
-      record.error = reason(err);
-      if (!instant) await this.undo(id).catch(() => undefined);
-      else this.log?.write(record);
-      throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${reason(err)}; what was applied has been undone.`);
+    // Settled, not raced: on a failure, nothing may still be in flight when it is reverted.
+    const results = await Promise.allSettled([
+      instant ? undefined : this.store({ id, spec, effects, asked: record.asked.wall, until }),
+      this.apply(effects),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      record.error = reason(failed.reason);
+      const reverted = await this.revert(id, effects).then(
+        () => 'what was applied has been undone',
+        (err) => `undoing what was applied failed too (${reason(err)}); \`fedsim heal\` restores the federation`,
+      );
+      this.log?.write(record);
+      throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${record.error}; ${reverted}.`);
     }
     record.effect = this.clock.at();
     if (instant) record.undone = record.effect;
@@ -178,11 +185,13 @@ export class Faults {
   }
 
   private async apply(effects: Effects): Promise<void> {
-    await Promise.all([
+    const results = await Promise.allSettled([
       ...effects.toxics.map((t) => this.gateway(t.gateway).addToxic(t.proxy, t.toxic as GatewayToxic)),
       ...effects.disabled.map((p) => this.gateway(p.gateway).setEnabled(p.proxy, false)),
       ...effects.nodes.map((n) => actOnNode(this.engine, n)),
     ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
@@ -194,14 +203,22 @@ export class Faults {
     const timer = this.timers.get(id);
     if (timer) clearTimeout(timer);
     this.timers.delete(id);
-    const all = await this.stored();
-    const fault = all.find((f) => f.id === id);
+    const fault = (await this.stored()).find((f) => f.id === id);
     if (!fault) return undefined;
-    const others = all.filter((f) => f.id !== id);
+    await this.revert(id, fault.effects);
+    return this.finish(id);
+  }
+
+  /**
+   * Removes a fault's effects (except what another active fault still holds) and its record. Every
+   * removal is tried; the record goes even if one failed (heal restores the declared state without
+   * records), and the first failure is then thrown.
+   */
+  private async revert(id: string, e: Effects): Promise<void> {
+    const others = (await this.stored()).filter((f) => f.id !== id);
     const heldProxies = new Set(others.flatMap((f) => f.effects.disabled.map((p) => `${p.gateway}/${p.proxy}`)));
     const heldNodes = new Set(others.flatMap((f) => f.effects.nodes.map((n) => n.node)));
-    const e = fault.effects;
-    await Promise.all([
+    const results = await Promise.allSettled([
       ...e.toxics.map((t) => this.gateway(t.gateway).removeToxic(t.proxy, t.toxic.name)),
       ...e.disabled
         .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
@@ -209,7 +226,8 @@ export class Faults {
       ...e.nodes.filter((n) => !heldNodes.has(n.node)).map((n) => restoreNode(this.engine, n.container)),
     ]);
     await this.drop(id);
-    return this.finish(id);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** The record of a fault this process injected, marked undone and logged. */

@@ -158,7 +158,12 @@ export async function removeFederation(engine: Engine, name: string): Promise<{ 
 
 function hostPort(info: Docker.ContainerInspectInfo, port: number): string {
   const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-  if (!binding) throw new Error(`${info.Name} publishes no ${port}/tcp`);
+  if (!binding) {
+    const name = info.Name.replace(/^\//, '');
+    throw new FedsimError(
+      `${name} is ${info.State.Status}, so its ports are gone; this federation cannot be used: \`fedsim down\` it and bring it up again.`,
+    );
+  }
   return `127.0.0.1:${binding.HostPort}`;
 }
 

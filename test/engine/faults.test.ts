@@ -243,3 +243,25 @@ describe('faults outlive the process that injected them', () => {
     expect(again.stdout).toMatch(/0 fault record\(s\) cleared; 0 toxic\(s\) removed/);
   });
 });
+
+describe('a fault that cannot be applied whole', () => {
+  it('is reverted where it was applied, says so, and leaves no record', async () => {
+    const faults = new Faults(duo);
+    const euGateway = duo.plan.gateways.find((g) => g.region === 'eu-west-1')!;
+    // The eu gateway stops answering; the us gateway still takes its half of the partition.
+    await engine.docker.getContainer(euGateway.container).stop({ t: 0 });
+    await expect(faults.inject({ kind: 'partition', target: 'us-east-1|eu-west-1' })).rejects.toThrow(
+      // The eu gateway cannot have its (never added) toxics removed either: the message says heal is the way back.
+      /^Could not inject partition on us-east-1\|eu-west-1: The gateway of eu-west-1 .* does not answer: .*; undoing what was applied failed too \(.*\); `fedsim heal` restores the federation\.$/,
+    );
+    const us = duo.plan.gateways.find((g) => g.region === 'us-east-1')!;
+    for (const p of await new GatewayApi(us.region, duo.gatewayApis[us.region]!).proxies())
+      expect(p.toxics.map((t) => t.name).sort()).toEqual(
+        us.proxies
+          .find((x) => x.name === p.name)!
+          .toxics.map((t) => t.name)
+          .sort(),
+      );
+    expect(await faults.active()).toEqual([]);
+  });
+});
