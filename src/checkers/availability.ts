@@ -38,7 +38,7 @@ function touches(h: History, f: FaultRecord, op: Op): boolean {
   return f.directions.some(([from, to]) => crossed.has(`${from}|${to}`) || crossed.has(`${to}|${from}`));
 }
 
-export function errorWindows(h: History, width: number): { t: number; ok: number; errors: number }[] {
+function errorWindows(h: History, width: number): { t: number; ok: number; errors: number }[] {
   const windows: { t: number; ok: number; errors: number }[] = [];
   for (const op of h.ops) {
     const i = Math.floor((op.complete ?? op.invoke) / width);

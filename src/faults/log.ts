@@ -6,7 +6,7 @@ import type { FaultKind } from './spec.js';
  * The fault log: for each fault, its kind, target, parameters, what it touched, and when it was
  * asked for, took effect, and was undone (monotonic ms on the run's clock, and wall time). Written
  * as JSON lines, a line each time a fault changes (taking effect, being undone); the last line of
- * a fault's id is its whole story. Checkers and the dashboard read it.
+ * a fault's id is its whole story, and the checkers read that.
  */
 export interface FaultRecord {
   id: string;
@@ -26,21 +26,20 @@ export interface FaultRecord {
   error?: string;
 }
 
-export type FaultListener = (record: FaultRecord) => void;
-
 export class FaultLog {
-  private readonly listeners: FaultListener[] = [];
+  /** The latest record of every fault written, in the order they were first written. */
+  private readonly latest = new Map<string, FaultRecord>();
 
   constructor(private readonly file?: string) {}
 
-  /** Called with every new line, for the dashboard and the run's event stream. */
-  subscribe(listener: FaultListener): void {
-    this.listeners.push(listener);
-  }
-
   write(record: FaultRecord): void {
     if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`);
-    for (const l of this.listeners) l(record);
+    this.latest.set(record.id, { ...record });
+  }
+
+  /** One record per fault, its last line: what the checkers read. */
+  records(): FaultRecord[] {
+    return [...this.latest.values()];
   }
 }
 

@@ -123,10 +123,4 @@ export class GatewayApi {
   async setEnabled(proxy: string, enabled: boolean): Promise<void> {
     await this.call('POST', `/proxies/${proxy}`, { enabled });
   }
-
-  /** Closes every connection through the proxy (disable, enable), so none outlives a stall. */
-  async cycle(proxy: string): Promise<void> {
-    await this.setEnabled(proxy, false);
-    await this.setEnabled(proxy, true);
-  }
 }

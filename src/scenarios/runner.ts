@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkHistory } from '../checkers/all.js';
 import { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
-import { FaultLog, type FaultRecord } from '../faults/log.js';
+import { FaultLog } from '../faults/log.js';
 import { expectations } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
 import type { Engine } from '../runtime/engine.js';
@@ -130,13 +130,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     fed = got.fed;
     const upSeconds = (performance.now() - t0) / 1000;
     const clock = new Clock();
-    const records: FaultRecord[] = [];
     const log = new FaultLog(join(dir, 'faults.jsonl'));
-    log.subscribe((r) => {
-      const i = records.findIndex((x) => x.id === r.id);
-      if (i >= 0) records[i] = r;
-      else records.push(r);
-    });
     faults = new Faults(fed, { clock, log, say });
     const history = new HistoryWriter(historyMeta(fed, workload, clock), join(dir, 'history.jsonl'));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
@@ -161,7 +155,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       const healEnd = clock.now();
       say('phase: checking');
       await w.observe();
-      await history.close();
+      const records = log.records();
       const verdicts = checkHistory(history.history, records, {
         latency: scenario.expect.latency,
         availability: scenario.expect.availability,
@@ -184,6 +178,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
     } finally {
       clearInterval(progress);
+      // Closed on every path, before the run's result is returned or its error thrown.
       await history.close().catch(() => undefined);
     }
   } catch (err) {

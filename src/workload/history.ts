@@ -115,7 +115,6 @@ export class HistoryWriter {
   private readonly flusher?: NodeJS.Timeout;
   private readonly pending = new Map<number, Op>();
   readonly history: History;
-  private readonly listeners: ((line: HistoryLine) => void)[] = [];
 
   constructor(meta: MetaLine, file?: string) {
     if (file) {
@@ -126,17 +125,11 @@ export class HistoryWriter {
     this.emit(meta);
   }
 
-  /** Called with every line, for the dashboard and metrics; must be quick. */
-  subscribe(listener: (line: HistoryLine) => void): void {
-    this.listeners.push(listener);
-  }
-
   private emit(line: HistoryLine): void {
     if (this.out) {
       this.buffer += `${JSON.stringify(line)}\n`;
       if (this.buffer.length >= 65_536) this.flush();
     }
-    for (const l of this.listeners) l(line);
   }
 
   private flush(): void {

@@ -62,7 +62,7 @@ export async function prepareTables(fed: Federation, workload: Workload): Promis
 }
 
 /** The cluster a region's new workspaces live in: its own (a worker before the main), else the Main Cluster. */
-export function homeClusterOf(fed: Federation, region: string): string {
+function homeClusterOf(fed: Federation, region: string): string {
   const here = fed.plan.clusters.filter((c) => c.regions.includes(region));
   const pick = here.find((c) => c.role !== 'main') ?? here[0] ?? fed.mainCluster() ?? fed.plan.clusters[0]!;
   return pick.name;

@@ -4,7 +4,7 @@ import { checkHistory } from '../../src/checkers/all.js';
 import { checkDurability } from '../../src/checkers/durability.js';
 import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
 import { Clock } from '../../src/clock.js';
-import { FaultLog, type FaultRecord } from '../../src/faults/log.js';
+import { FaultLog } from '../../src/faults/log.js';
 import type { FaultSpecInput } from '../../src/faults/spec.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
@@ -53,13 +53,7 @@ interface Step {
 /** A workload with faults at given times (ms from its start), healed at the end, then observed. */
 async function run(workload: WorkloadInput, steps: Step[], during?: (clock: Clock) => Promise<void>) {
   const clock = new Clock();
-  const records: FaultRecord[] = [];
   const log = new FaultLog();
-  log.subscribe((r) => {
-    const i = records.findIndex((x) => x.id === r.id);
-    if (i >= 0) records[i] = r;
-    else records.push(r);
-  });
   const faults = new Faults(fed, { clock, log });
   const spec = WorkloadSchema.parse(workload);
   const history = new HistoryWriter(historyMeta(fed, spec, clock));
@@ -77,7 +71,7 @@ async function run(workload: WorkloadInput, steps: Step[], during?: (clock: Cloc
   await Promise.all([w.run(), timeline, during?.(clock)]);
   await faults.heal();
   await w.observe();
-  return { history: history.history, faults: records };
+  return { history: history.history, faults: log.records() };
 }
 
 const writesOnly = { create: 0, write: 0.8, read: 0.2 };
