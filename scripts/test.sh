@@ -7,6 +7,8 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
 cd "$FEDSIM_ROOT"
 node dist/src/cli.js doctor
 node dist/src/cli.js images build
+# The demo test drives `fedsim demo` in a terminal; tmux gives it one.
+command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 npx biome ci .
 npx tsc -p tsconfig.json --noEmit
 results="$(mktemp)"

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
-import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
-import { runCommand } from './commands/run.js';
+import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
 import { FedsimError } from './errors.js';
 import { FAULT_KINDS } from './faults/spec.js';
 
@@ -16,7 +15,13 @@ const program = new Command('fedsim')
 
 program
   .command('demo')
-  .description('set up what is missing, bring up a two-region federation, show its WAN latencies, and clean up')
+  .description(
+    `set up what is missing, then run a library story (default ${DEMO_SCENARIO}: the Main Cluster goes down) on a local federation, print the verdict, clean up`,
+  )
+  .option('--scenario <name>', 'another scenario of the library (scenarios/<name>.yaml)')
+  .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
+  .option('--seed <n>', "replay a run's random choices")
+  .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
   .action(demoCommand);
 
 program
@@ -105,6 +110,7 @@ program
   .argument('<scenario>', 'scenario file (YAML or JSON)')
   .option('--out <dir>', 'the run folder (default: runs/<time>-<scenario>)')
   .option('--seed <n>', "replay a run's random choices (default: the scenario's seed)")
+  .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
@@ -125,6 +131,9 @@ program
 
 try {
   await program.parseAsync(process.argv);
+  // Done: exit now. A cassandra-driver session whose node was replaced during a fault can leave a
+  // health timer on the replaced host that no shutdown clears, which would keep the process alive.
+  process.exit();
 } catch (err) {
   if (err instanceof FedsimError) {
     process.stderr.write(`fedsim: ${err.message}\n`);

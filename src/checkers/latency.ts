@@ -40,15 +40,15 @@ function applies(threshold: string, from: string, to: string): boolean {
   return threshold === `${from}->${to}`;
 }
 
-/** Per-pair latency figures of the successful operations. */
-export function latencyTable(h: History): PairLatency[] {
+/** Latency figures of the successful operations, grouped by `keyOf(client region, serving region)`. */
+function latencyBy(h: History, keyOf: (from: string, to: string) => string): PairLatency[] {
   const nodes = nodeIndex(h);
   const histograms = new Map<string, hdr.Histogram>();
   for (const op of h.ops) {
     if (op.outcome !== 'ok' || op.complete === undefined) continue;
     // The region that served it: the coordinator's, else the cluster's first.
     const to = (op.coordinator && nodes.get(op.coordinator)?.region) ?? h.meta.clusters[op.cluster]?.regions[0] ?? '?';
-    const key = `${op.region}->${to}`;
+    const key = keyOf(op.region, to);
     let hist = histograms.get(key);
     if (!hist) {
       hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
@@ -66,6 +66,30 @@ export function latencyTable(h: History): PairLatency[] {
       max: hist.maxValue / 1000,
     }))
     .sort((a, b) => a.pair.localeCompare(b.pair));
+}
+
+/** Per pair (client region -> serving region). */
+export function latencyTable(h: History): PairLatency[] {
+  return latencyBy(h, (from, to) => `${from}->${to}`);
+}
+
+/**
+ * Per client region, served in its own region vs in another, side by side: what federating
+ * (each region to its own cluster) saves over a central cluster.
+ */
+export interface ReachLatency {
+  region: string;
+  local?: PairLatency;
+  remote?: PairLatency;
+}
+
+export function localVsRemote(h: History): ReachLatency[] {
+  const rows = latencyBy(h, (from, to) => `${from} ${from === to ? 'local' : 'remote'}`);
+  return [...new Set(rows.map((r) => r.pair.split(' ')[0]!))].map((region) => ({
+    region,
+    local: rows.find((r) => r.pair === `${region} local`),
+    remote: rows.find((r) => r.pair === `${region} remote`),
+  }));
 }
 
 export function checkLatency(h: History, thresholds: LatencyThreshold[] = []): Verdict {

@@ -1,8 +1,9 @@
 /**
- * SIGINT/SIGTERM become an AbortSignal: the running command stops at its next step and cleans up
- * after itself. A second signal exits at once (the label-based `fedsim down`/`gc` remains).
+ * SIGINT/SIGTERM abort the returned controller: the running command stops at its next step and
+ * cleans up after itself. A second signal exits at once (the label-based `fedsim down`/`gc` remains).
+ * A view may abort it too (the dashboard's q).
  */
-export function interruptSignal(say: (line: string) => void): AbortSignal {
+export function interruptController(say: (line: string) => void): AbortController {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -14,5 +15,9 @@ export function interruptSignal(say: (line: string) => void): AbortSignal {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return controller.signal;
+  return controller;
+}
+
+export function interruptSignal(say: (line: string) => void): AbortSignal {
+  return interruptController(say).signal;
 }

@@ -1,32 +1,92 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
-import { connectEngine } from '../runtime/engine.js';
+import { projectRoot } from '../paths.js';
+import { connectEngine, type Engine, ensureEngine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
-import { loadScenario } from '../scenarios/file.js';
+import { type Emit, RunControl } from '../scenarios/events.js';
+import { type LoadedScenario, loadScenario } from '../scenarios/file.js';
 import { runScenario } from '../scenarios/runner.js';
-import { interruptSignal } from './interrupt.js';
+import { showDashboard, ViewStore } from '../ui/dashboard.js';
+import { plainLines } from '../ui/plain.js';
+import { interruptController } from './interrupt.js';
+
+export interface RunCommandOptions {
+  out?: string;
+  seed?: string;
+  imageSource?: string;
+  /** commander's --no-ui: false asks for plain lines even on a terminal. */
+  ui?: boolean;
+}
 
 /**
- * `fedsim run SCENARIO [--out DIR] [--seed N]`: runs a scenario with plain, timestamped lines (the
- * live dashboard is the next step). Exit 0 when every expectation holds, 1 when one fails, 2 when
- * the run itself could not be done, 130 on Ctrl-C.
+ * Runs a loaded scenario, shown by the live dashboard on a terminal (plain, timestamped lines
+ * without one, or with --no-ui), and prints the verdict; exit code 1 when an expectation fails.
  */
-export async function runCommand(file: string, opts: { out?: string; seed?: string; imageSource?: string }): Promise<void> {
+async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
   if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new FedsimError(`--seed expects a whole number, got "${opts.seed}".`);
-  const loaded = loadScenario(file);
-  const engine = await connectEngine();
-  const t0 = Date.now();
-  const say = (line: string) => process.stderr.write(`[+${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
-  const result = await runScenario(engine, loaded, {
-    out: opts.out,
-    seed: opts.seed === undefined ? undefined : Number(opts.seed),
-    imageSource: imageSourceFrom(opts.imageSource),
-    say,
-    signal: interruptSignal(say),
-  });
+  const live = opts.ui !== false && process.stdout.isTTY && process.stdin.isTTY;
+  const store = new ViewStore();
+  const plain = plainLines((line) => process.stderr.write(`${line}\n`));
+  const emit: Emit = live ? store.emit : plain;
+  const interrupt = interruptController((line) => emit({ type: 'line', line }));
+  const control = new RunControl();
+  const stopDashboard = live
+    ? showDashboard(store, {
+        onQuit: () => interrupt.abort(new Error('quit from the dashboard')),
+        onHeal: () => control.heal() || store.emit({ type: 'line', line: 'nothing to heal yet' }),
+      })
+    : () => {};
+  let result: Awaited<ReturnType<typeof runScenario>>;
+  try {
+    result = await runScenario(engine, loaded, {
+      out: opts.out,
+      seed: opts.seed === undefined ? undefined : Number(opts.seed),
+      imageSource: imageSourceFrom(opts.imageSource),
+      emit,
+      control,
+      signal: interrupt.signal,
+    });
+  } finally {
+    stopDashboard();
+  }
   const r = result.report;
-  process.stdout.write(`${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'} (seed ${r.seed}, ${r.seconds.total.toFixed(0)} s)\n`);
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out(`${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'} (seed ${r.seed}, ${r.seconds.total.toFixed(0)} s)`);
   for (const e of r.expectations)
-    process.stdout.write(`  ${e.holds ? 'holds ' : e.status === 'unknown' ? 'unknown' : 'FAILS '}  ${e.name.padEnd(20)} ${e.summary}\n`);
-  process.stdout.write(`run folder: ${result.dir} (summary.md first)\n`);
+    out(`  ${e.holds ? 'holds ' : e.status === 'unknown' ? 'unknown' : 'FAILS '}  ${e.name.padEnd(20)} ${e.summary}`);
+  if (r.reach.some((x) => x.remote)) {
+    out('  served in the own region vs another (p50 / p99):');
+    const fig = (l?: { p50: number; p99: number }) => (l ? `${l.p50.toFixed(0)} / ${l.p99.toFixed(0)} ms` : '-');
+    for (const x of r.reach) out(`    ${x.region.padEnd(16)} local ${fig(x.local).padEnd(16)} cross-region ${fig(x.remote)}`);
+  }
+  out(`run folder: ${result.dir} (summary.md first)`);
   if (!result.passed) process.exitCode = 1;
+}
+
+/**
+ * `fedsim run SCENARIO [--out DIR] [--seed N]`: exit 0 when every expectation holds, 1 when one
+ * fails, 2 when the run itself could not be done, 130 on Ctrl-C.
+ */
+export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
+  const loaded = loadScenario(file);
+  await runAndReport(await connectEngine(), loaded, opts);
+}
+
+export const DEMO_SCENARIO = 'voedger-federation';
+
+/**
+ * `fedsim demo [--scenario NAME]`: the main job on a fresh machine. Sets up what is missing (the
+ * engine, then images as the federation needs them), runs a story from the library (default: the
+ * Voedger federation losing its Main Cluster) and removes everything, also on Ctrl-C.
+ */
+export async function demoCommand(opts: RunCommandOptions & { scenario?: string }): Promise<void> {
+  const name = opts.scenario ?? DEMO_SCENARIO;
+  const library = readdirSync(join(projectRoot, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length));
+  if (!library.includes(name)) throw new FedsimError(`No library scenario "${name}"; the library has ${library.join(', ')}.`);
+  const loaded = loadScenario(join(projectRoot, 'scenarios', `${name}.yaml`));
+  const engine = await ensureEngine((line) => process.stderr.write(`fedsim: ${line}\n`));
+  await runAndReport(engine, { ...loaded, scenario: { ...loaded.scenario, after: 'down' } }, opts);
 }

@@ -30,11 +30,16 @@ export class FaultLog {
   /** The latest record of every fault written, in the order they were first written. */
   private readonly latest = new Map<string, FaultRecord>();
 
-  constructor(private readonly file?: string) {}
+  constructor(
+    private readonly file?: string,
+    /** Told of every record written (a copy), e.g. to show faults live. */
+    private readonly onWrite?: (record: FaultRecord) => void,
+  ) {}
 
   write(record: FaultRecord): void {
     if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`);
     this.latest.set(record.id, { ...record });
+    this.onWrite?.({ ...record });
   }
 
   /** One record per fault, its last line: what the checkers read. */

@@ -13,7 +13,7 @@ export interface Expectation {
   verdict: Verdict;
 }
 
-function steadyVerdict(h: History, name: string, from: number, to: number, maxErrorRate: number, p99?: number): Verdict {
+export function steadyVerdict(h: History, name: string, from: number, to: number, maxErrorRate: number, p99?: number): Verdict {
   const ops = h.ops.filter((o) => o.invoke >= from && o.invoke < to && o.kind !== 'create');
   const errors = ops.filter((o) => o.outcome !== 'ok').length;
   const rate = ops.length ? errors / ops.length : 0;
@@ -45,6 +45,13 @@ function steadyVerdict(h: History, name: string, from: number, to: number, maxEr
   };
 }
 
+/** The names of the expectations a scenario asks for, in report order. */
+export function expectationNames(scenario: Scenario): string[] {
+  const e = scenario.expect;
+  const names = (['durability', 'routing', 'residency', 'latency', 'availability'] as const).filter((n) => e[n]);
+  return e.steady ? [...names, 'steady-state before', 'steady-state after'] : names;
+}
+
 export function expectations(
   scenario: Scenario,
   h: History,
@@ -53,12 +60,7 @@ export function expectations(
 ): Expectation[] {
   const e = scenario.expect;
   const byName = new Map(verdicts.map((v) => [v.checker, v]));
-  const wanted: string[] = [];
-  if (e.durability) wanted.push('durability');
-  if (e.routing) wanted.push('routing');
-  if (e.residency) wanted.push('residency');
-  if (e.latency) wanted.push('latency');
-  if (e.availability) wanted.push('availability');
+  const wanted = expectationNames(scenario).filter((n) => byName.has(n));
   const out: Expectation[] = wanted.map((name) => ({ name, holds: byName.get(name)!.status === 'pass', verdict: byName.get(name)! }));
   if (e.steady) {
     const { window, maxErrorRate, p99 } = e.steady;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { latencyTable, type PairLatency } from '../checkers/latency.js';
+import { latencyTable, localVsRemote, type PairLatency, type ReachLatency } from '../checkers/latency.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { Scenario } from '../scenarios/schema.js';
@@ -23,6 +23,8 @@ export interface Report {
   verdicts: Verdict[];
   operations: { total: number; ok: number; fail: number; info: number };
   latency: PairLatency[];
+  /** Per client region: served in its own region vs elsewhere. */
+  reach: ReachLatency[];
   faults: FaultRecord[];
 }
 
@@ -49,6 +51,7 @@ export function buildReport(
     verdicts,
     operations: { total: h.ops.length, ok: count('ok'), fail: count('fail'), info: count('info') },
     latency: latencyTable(h),
+    reach: localVsRemote(h),
     faults,
   };
 }
@@ -97,6 +100,17 @@ export function summaryMarkdown(r: Report): string {
     ),
     '',
   ];
+  if (r.reach.some((x) => x.remote)) {
+    const cell = (l?: PairLatency) => (l ? `${l.count} | ${l.p50.toFixed(1)} ms | ${l.p99.toFixed(1)} ms` : '0 | - | -');
+    lines.push(
+      "Served in the client's own region vs in another region:",
+      '',
+      '| client region | local ops | local p50 | local p99 | cross-region ops | cross-region p50 | cross-region p99 |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...r.reach.map((x) => `| ${x.region} | ${cell(x.local)} | ${cell(x.remote)} |`),
+      '',
+    );
+  }
   if (r.faults.length) {
     lines.push('| fault | target | in effect | undone |', '| --- | --- | --- | --- |');
     for (const f of r.faults)

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import type Docker from 'dockerode';
 import { FedsimError, reason } from '../errors.js';
@@ -201,19 +202,8 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
+/** Waits `ms`; rejects at once when the signal aborts (its listener is removed either way). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal });
 
 /** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
 async function waitForNode(

@@ -1,22 +1,27 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { checkHistory } from '../checkers/all.js';
 import { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
 import { FaultLog } from '../faults/log.js';
-import { expectations } from '../report/expectations.js';
+import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
 import type { Engine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation, federationNames, up } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
 import type { Say } from '../runtime/staging.js';
+import { watchNodes } from '../runtime/watch.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
-import { HistoryWriter } from '../workload/history.js';
+import { type History, HistoryWriter } from '../workload/history.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
+import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
 import type { LoadedScenario } from './file.js';
+import type { Scenario } from './schema.js';
 import { type PlannedStep, planTimeline } from './timeline.js';
+import { TrafficSampler } from './traffic.js';
 
 /**
  * The runner: up (or reuse a matching federation, reset), warm-up, the workload and the timeline
@@ -28,9 +33,15 @@ export interface RunOptions {
   out?: string;
   seed?: number;
   imageSource?: ImageSource;
-  say?: Say;
+  /** The run's event stream (phases, lines, faults, node states, traffic, expectations). */
+  emit?: Emit;
+  /** Lets a view heal now; stopping is the signal. */
+  control?: RunControl;
   signal?: AbortSignal;
 }
+
+/** How often node states and live traffic are sampled. */
+const SAMPLE_MS = 1000;
 
 export interface RunResult {
   dir: string;
@@ -44,19 +55,8 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
+/** Waits `ms`, or less when the signal aborts (its listener is removed either way). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(Math.max(0, ms), undefined, { signal }).catch(() => undefined);
 
 /**
  * A federation already up under this name with the same topology is reused: every fault healed,
@@ -108,9 +108,24 @@ async function playTimeline(
   }
 }
 
+/** The live expectations at the start of the run: the steady state before is known, the rest pending. */
+function emitSteadyBefore(emit: Emit, scenario: Scenario, h: History, runStart: number): void {
+  const list: LiveExpectation[] = expectationNames(scenario).map((name) => ({ name, state: 'pending' }));
+  if (scenario.expect.steady) {
+    const { window, maxErrorRate, p99 } = scenario.expect.steady;
+    const v = steadyVerdict(h, 'steady-state before', Math.max(0, runStart - window), runStart, maxErrorRate, p99);
+    const before = list.find((e) => e.name === v.checker)!;
+    before.state = v.status === 'pass' ? 'holding' : 'failed';
+    before.summary = v.summary;
+  }
+  emit({ type: 'expectations', list });
+}
+
 export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunResult> {
   const { scenario } = loaded;
-  const say = opts.say ?? (() => undefined);
+  const emit: Emit = opts.emit ?? (() => undefined);
+  const say: Say = (line) => emit({ type: 'line', line });
+  const phase = (p: Phase, lasts?: number) => emit({ type: 'phase', phase: p, at: Date.now(), lasts });
   const signal = opts.signal;
   const seed = opts.seed ?? scenario.seed;
   const workload = { ...scenario.workload, seed };
@@ -118,42 +133,50 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   const dir = opts.out ?? join('runs', `${stamp(startedAt)}-${scenario.name}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'scenario.json'), `${JSON.stringify({ ...scenario, seed, workload, topology: loaded.topology }, null, 2)}\n`);
+  emit({ type: 'start', scenario: scenario.name, seed, at: Date.now(), dir });
   say(`run folder: ${dir} (seed ${seed})`);
 
   let fed: Federation | undefined;
   let faults: Faults | undefined;
   let completed = false;
+  let stopWatching = () => {};
   const t0 = performance.now();
   try {
-    say('phase: starting');
+    phase('starting');
     const got = await reuseOrUp(engine, loaded, opts, say);
     fed = got.fed;
+    emit({ type: 'federation', plan: fed.plan });
+    stopWatching = watchNodes(fed, (states) => emit({ type: 'nodes', states }), SAMPLE_MS);
     const upSeconds = (performance.now() - t0) / 1000;
     const clock = new Clock();
-    const log = new FaultLog(join(dir, 'faults.jsonl'));
-    faults = new Faults(fed, { clock, log, say });
+    const log = new FaultLog(join(dir, 'faults.jsonl'), (record) => emit({ type: 'fault', record }));
+    const live = new Faults(fed, { clock, log, say });
+    faults = live;
+    opts.control?.onHeal(async () => {
+      say('heal asked for');
+      await live.heal({ signal }).catch((err) => say(`heal failed: ${reason(err)}`));
+    });
     const history = new HistoryWriter(historyMeta(fed, workload, clock), join(dir, 'history.jsonl'));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
-    const progress = setInterval(() => {
-      const ops = history.history.ops;
-      say(
-        `progress: ${ops.length} operations, ${ops.filter((o) => o.outcome !== 'ok' && o.complete !== undefined).length} failed or unknown`,
-      );
-    }, 5000);
+    const sampler = new TrafficSampler(history.history, clock.now());
+    const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
     try {
-      say(`phase: warm-up (${scenario.warmup / 1000} s)`);
+      phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
       await w.setup();
       await w.run(scenario.warmup);
       const runStart = clock.now();
-      say(`phase: running (${workload.duration / 1000} s)`);
-      await Promise.all([w.run(workload.duration), playTimeline(planTimeline(scenario, seed), faults, clock, runStart, say, signal)]);
+      const steps = planTimeline(scenario, seed);
+      emit({ type: 'timeline', steps, runStart: Date.now() });
+      phase('running', workload.duration);
+      emitSteadyBefore(emit, scenario, history.history, runStart);
+      await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
       signal?.throwIfAborted();
-      say('phase: healing');
-      await faults.heal({ signal });
+      phase('healing');
+      await live.heal({ signal });
       const healEnd = clock.now();
-      say('phase: checking');
+      phase('checking');
       await w.observe();
       const records = log.records();
       const verdicts = checkHistory(history.history, records, {
@@ -174,10 +197,15 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       });
       writeReports(dir, report, expected);
       completed = true;
-      say(`phase: done: ${report.passed ? 'PASS' : 'FAIL'}`);
+      emit({
+        type: 'expectations',
+        list: expected.map((e) => ({ name: e.name, state: e.holds ? 'holding' : 'failed', summary: e.verdict.summary })),
+      });
+      phase('done');
+      emit({ type: 'verdict', passed: report.passed, dir });
       return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
     } finally {
-      clearInterval(progress);
+      clearInterval(sampling);
       // Closed on every path, before the run's result is returned or its error thrown.
       await history.close().catch(() => undefined);
     }
@@ -186,6 +214,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     if (err instanceof FedsimError) throw err;
     throw new FedsimError(`The run of ${scenario.name} could not finish: ${reason(err)}`);
   } finally {
+    opts.control?.onHeal(undefined);
+    stopWatching();
     faults?.release();
     if (fed) {
       const keep = completed && scenario.after !== 'down';

@@ -12,6 +12,8 @@ export type OpKind = 'create' | 'write' | 'read' | 'read-all';
 export interface PlannedOp {
   kind: OpKind;
   workspace: string;
+  /** A create: the workspace is homed on the Main Cluster rather than in the creator's region. */
+  central?: boolean;
   /** The unique element a write inserts or a read looks up. */
   element?: number;
 }
@@ -45,7 +47,10 @@ export class OpGenerator {
   }
 
   private create(): PlannedOp {
-    return { kind: 'create', workspace: `${this.region}-w${this.created++}` };
+    const n = this.created++;
+    // Spread evenly, not drawn: `central` of every region's workspaces, whatever the seed.
+    const central = Math.floor((n + 1) * this.workload.central) > Math.floor(n * this.workload.central);
+    return { kind: 'create', workspace: `${this.region}-w${n}`, ...(central && { central }) };
   }
 
   private pick<T>(xs: T[]): T {

@@ -30,7 +30,13 @@ export const WorkloadSchema = z.strictObject({
   rate: z.number().min(0).max(100_000).default(50).describe('operations per second per region; 0: as fast as the clients go'),
   concurrency: z.number().int().min(1).max(256).default(4).describe('operations in flight per region'),
   duration: duration().default(30_000).describe('how long the workload runs'),
-  locality: z.number().min(0).max(1).default(0.1).describe("share of a region's requests to workspaces homed in other regions"),
+  locality: z.number().min(0).max(1).default(0.1).describe("share of a region's requests to workspaces of other regions"),
+  central: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe("share of the workspaces a region creates on the Main Cluster instead of its own region's cluster (a centralized design)"),
   mix: z
     .strictObject({
       create: z.number().min(0).default(0.02),

@@ -133,6 +133,8 @@ export interface WorkloadOptions {
 /** Drives the workload; resolves when its duration is over (or the signal fires) and nothing is in flight. */
 export class WorkloadRun {
   private nextId = 0;
+  /** Creates that failed or have an unknown outcome: their creator tries again before using the workspace. */
+  private readonly uncreated = new Map<string, PlannedOp>();
   private readonly ks: string;
   /** Per region: gateway endpoint -> node name, to name the coordinator the driver reports. */
   private readonly nodeAt: Record<string, Map<string, string>> = {};
@@ -235,8 +237,9 @@ export class WorkloadRun {
     return c;
   }
 
-  private async execute(region: string, op: PlannedOp): Promise<void> {
+  private async execute(region: string, planned: PlannedOp): Promise<void> {
     const { clock, history } = this.opts;
+    const op = this.uncreated.get(planned.workspace) ?? planned;
     const id = this.nextId++;
     const t = clock.now();
     const router = this.routers[region]!;
@@ -262,8 +265,10 @@ export class WorkloadRun {
           history.add({ type: 'ok', id, t: clock.now() });
           return;
         }
-        const home = homeClusterOf(this.fed, region);
+        const home = op.central ? cluster : homeClusterOf(this.fed, region);
+        this.uncreated.set(op.workspace, op);
         rs = await client.execute(this.cql.create.query, [op.workspace, home], this.cql.create.options);
+        this.uncreated.delete(op.workspace);
         router.learn(op.workspace, home);
       } else if (op.kind === 'write') {
         rs = await client.execute(this.cql.write.query, [op.workspace, op.element], this.cql.write.options);
@@ -275,7 +280,9 @@ export class WorkloadRun {
       history.add({ type: 'ok', id, t: clock.now(), coordinator: this.nodeAt[region]!.get(rs.info.queriedHost), elements });
     } catch (err) {
       const outcome = op.kind === 'read' || op.kind === 'read-all' ? 'fail' : writeOutcome(err);
-      history.add({ type: outcome, id, t: clock.now(), error: describe(err) });
+      // A create is a registry write: say so, since its cluster is the Main Cluster, not the workspace's home.
+      const error = op.kind === 'create' ? `registry on ${cluster}: ${describe(err)}` : describe(err);
+      history.add({ type: outcome, id, t: clock.now(), error });
     }
   }
 

@@ -55,6 +55,8 @@ describe('library scenarios, run end to end', () => {
   for (const [name, cases] of [
     ['node-failover', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
     ['geo-redundant-pair', ['durability', 'routing', 'residency', 'availability']],
+    ['partition-heal', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
+    ['region-outage', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
   ] as const) {
     it(`${name} passes and leaves nothing behind`, async () => {
       const dir = join(out, name);

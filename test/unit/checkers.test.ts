@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAvailability } from '../../src/checkers/availability.js';
 import { checkDurability } from '../../src/checkers/durability.js';
-import { checkLatency, LatencyThresholdSchema, latencyTable } from '../../src/checkers/latency.js';
+import { checkLatency, LatencyThresholdSchema, latencyTable, localVsRemote } from '../../src/checkers/latency.js';
 import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
 import type { FaultRecord } from '../../src/faults/log.js';
 import { OpGenerator } from '../../src/workload/generator.js';
@@ -61,6 +61,7 @@ function op(
       t: t + (o.ms ?? 5),
       coordinator: (o.outcome ?? 'ok') === 'ok' ? (o.by ?? 'w-eu-1') : undefined,
       elements: o.elements,
+      error: (o.outcome ?? 'ok') === 'ok' ? undefined : 'boom',
     },
   ];
 }
@@ -169,6 +170,17 @@ describe('latency', () => {
     expect(row!.max).toBeCloseTo(100, 0);
   });
 
+  it('puts, per client region, what its own region served beside what other regions served', () => {
+    const local = Array.from({ length: 10 }, (_, i) => op('read', { ws: 'b', element: 1, region: 'eu', ms: 4, t: i })).flat();
+    const reach = localVsRemote(history([...lines, ...local]));
+    expect(reach.map((r) => [r.region, r.local?.count, r.remote?.count])).toEqual([
+      ['eu', 10, undefined],
+      ['us', undefined, 100],
+    ]);
+    expect(reach[0]!.local!.p99).toBeCloseTo(4, 0);
+    expect(reach[1]!.remote!.p50).toBeCloseTo(50, 0);
+  });
+
   it('fails when a threshold is exceeded and names the pair', () => {
     const within = LatencyThresholdSchema.parse({ pair: 'remote', p99: '150ms' });
     const breached = LatencyThresholdSchema.parse({ pair: 'us->eu', p95: '50ms' });
@@ -213,6 +225,27 @@ describe('availability', () => {
     expect(checkAvailability(history(lines), [fault], { maxErrorRate: 0.1 }).summary).toMatch(/^error rate 40\.0% > 10\.0%/);
     expect(checkAvailability(history(lines), [fault], { recoveryWithin: 100 }).summary).toMatch(
       /kill w-eu-1: success again 0\.5 s after undo > 0\.1 s/,
+    );
+  });
+
+  it('fails when operations no fault touched fail: the rest of the federation must not notice', () => {
+    expect(checkAvailability(history(lines), [fault], { untouched: 0 }).status).toBe('pass');
+    const worse = [...lines, ...op('read', { ws: 'm', cluster: 'main', t: 2500, outcome: 'fail' })];
+    const v = checkAvailability(history(worse), [fault], { untouched: 0 });
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/^1 of 2 operations no fault touched failed \(50\.0% > 0\.0%\)/);
+  });
+
+  it('fails when an operation that must fail under a fault succeeds, or none was tried', () => {
+    const ok = checkAvailability(history(lines), [fault], { failWhileFaulted: ['write'] });
+    expect(ok.status).toBe('pass');
+    expect(ok.evidence.faults).toMatchObject([{ whileFaulted: { write: { tried: 2, succeeded: 0, error: 'boom' } } }]);
+    const leaked = [...lines, ...op('write', { ws: 'a', element: 5, t: 2500 })];
+    expect(checkAvailability(history(leaked), [fault], { failWhileFaulted: ['write'] }).summary).toMatch(
+      /^kill w-eu-1: 1 of 3 write operations succeeded while it was in effect/,
+    );
+    expect(checkAvailability(history(lines), [fault], { failWhileFaulted: ['create'] }).summary).toMatch(
+      /^kill w-eu-1: no create was tried while it was in effect/,
     );
   });
 

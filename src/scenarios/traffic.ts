@@ -1,0 +1,85 @@
+import { nodeIndex } from '../checkers/routing.js';
+import type { History, Op } from '../workload/history.js';
+
+/**
+ * Live traffic, sampled from the history as it grows: per client region the operations and errors
+ * per second and p50/p99 over the last window, and per link (client region -> serving region) the
+ * median latency the workload measures now. Each sample reads only the operations completed since
+ * the previous one, so its cost does not grow with the run.
+ */
+export interface RegionTraffic {
+  opsPerSec: number;
+  errorsPerSec: number;
+  p50?: number;
+  p99?: number;
+}
+
+export interface TrafficSample {
+  /** Run clock, ms. */
+  t: number;
+  windowMs: number;
+  regions: Record<string, RegionTraffic>;
+  /** "A->B" -> median ms of the successful operations from A served in B, in the window. */
+  links: Record<string, number>;
+}
+
+function percentile(sorted: number[], p: number): number | undefined {
+  if (!sorted.length) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+export class TrafficSampler {
+  private seen = 0;
+  private pending: Op[] = [];
+  private last: number;
+
+  constructor(
+    private readonly history: History,
+    start: number,
+  ) {
+    this.last = start;
+  }
+
+  sample(now: number): TrafficSample {
+    const ops = this.history.ops;
+    const fresh = this.pending.concat(ops.slice(this.seen));
+    this.seen = ops.length;
+    const done = fresh.filter((o) => o.complete !== undefined);
+    this.pending = fresh.filter((o) => o.complete === undefined);
+    const windowMs = Math.max(1, now - this.last);
+    this.last = now;
+    const nodes = nodeIndex(this.history);
+    const byRegion = new Map<string, Op[]>();
+    const byLink = new Map<string, number[]>();
+    for (const op of done) {
+      if (!byRegion.has(op.region)) byRegion.set(op.region, []);
+      byRegion.get(op.region)!.push(op);
+      if (op.outcome !== 'ok') continue;
+      const to = (op.coordinator && nodes.get(op.coordinator)?.region) ?? this.history.meta.clusters[op.cluster]?.regions[0] ?? '?';
+      const key = `${op.region}->${to}`;
+      if (!byLink.has(key)) byLink.set(key, []);
+      byLink.get(key)!.push(op.complete! - op.invoke);
+    }
+    const regions: Record<string, RegionTraffic> = {};
+    for (const region of this.history.meta.workload.regions ?? this.history.meta.regions) {
+      const list = byRegion.get(region) ?? [];
+      const ms = list
+        .filter((o) => o.outcome === 'ok')
+        .map((o) => o.complete! - o.invoke)
+        .sort((a, b) => a - b);
+      regions[region] = {
+        opsPerSec: (list.length * 1000) / windowMs,
+        errorsPerSec: (list.filter((o) => o.outcome !== 'ok').length * 1000) / windowMs,
+        p50: percentile(ms, 50),
+        p99: percentile(ms, 99),
+      };
+    }
+    const links: Record<string, number> = {};
+    for (const [key, ms] of byLink)
+      links[key] = percentile(
+        ms.sort((a, b) => a - b),
+        50,
+      )!;
+    return { t: now, windowMs, regions, links };
+  }
+}
