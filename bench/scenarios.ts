@@ -25,14 +25,14 @@ const names = readdirSync(library)
   .filter((n) => !asked.length || asked.includes(n));
 const out = mkdtempSync(join(tmpdir(), 'fedsim-bench-scenarios-'));
 
-console.log('library scenario        verdict  wall time  (up / warm-up / run / heal / check)');
+console.log('library scenario            verdict  wall time  (up / warm-up / run / heal / check)');
 for (const name of names) {
   const loaded = loadScenario(join(library, `${name}.yaml`));
   const t0 = performance.now();
   const r = await runScenario(engine, loaded, { out: join(out, name) });
   const s = r.report.seconds;
   console.log(
-    `  ${name.padEnd(24)}${(r.passed ? 'PASS' : 'FAIL').padEnd(7)}${((performance.now() - t0) / 1000).toFixed(0).padStart(6)} s   (${[s.up, s.warmup, s.run, s.heal, s.check].map((x) => x.toFixed(0)).join(' / ')})`,
+    `  ${name.padEnd(26)}${(r.passed ? 'PASS' : 'FAIL').padEnd(7)}${((performance.now() - t0) / 1000).toFixed(0).padStart(6)} s   (${[s.up, s.warmup, s.run, s.heal, s.check].map((x) => x.toFixed(0)).join(' / ')})`,
   );
 }
 

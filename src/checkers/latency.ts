@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { duration } from '../topology/duration.js';
 import type { History } from '../workload/history.js';
-import { nodeIndex } from './routing.js';
+import { nodeIndex, servingRegion } from './routing.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -46,9 +46,7 @@ function latencyBy(h: History, keyOf: (from: string, to: string) => string): Pai
   const histograms = new Map<string, hdr.Histogram>();
   for (const op of h.ops) {
     if (op.outcome !== 'ok' || op.complete === undefined) continue;
-    // The region that served it: the coordinator's, else the cluster's first.
-    const to = (op.coordinator && nodes.get(op.coordinator)?.region) ?? h.meta.clusters[op.cluster]?.regions[0] ?? '?';
-    const key = keyOf(op.region, to);
+    const key = keyOf(op.region, servingRegion(h, nodes, op));
     let hist = histograms.get(key);
     if (!hist) {
       hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });

@@ -1,4 +1,4 @@
-import type { History } from '../workload/history.js';
+import type { History, Op } from '../workload/history.js';
 import { firstOf, type Verdict } from './verdict.js';
 
 /** Node name -> its cluster and region, from the history's meta line. */
@@ -8,6 +8,11 @@ export function nodeIndex(h: History): Map<string, { cluster: string; region: st
     for (const [node, region] of Object.entries(info.nodes)) out.set(node, { cluster, region });
   }
   return out;
+}
+
+/** The region that served an operation: its coordinator's, else its cluster's first. */
+export function servingRegion(h: History, nodes: ReturnType<typeof nodeIndex>, op: Op): string {
+  return (op.coordinator && nodes.get(op.coordinator)?.region) ?? h.meta.clusters[op.cluster]?.regions[0] ?? '?';
 }
 
 /**

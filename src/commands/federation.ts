@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import { z } from 'zod';
 import { FedsimError } from '../errors.js';
 import { connectEngine } from '../runtime/engine.js';
@@ -8,6 +9,7 @@ import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { ScenarioSchema } from '../scenarios/schema.js';
 import { loadTopology } from '../topology/file.js';
 import { readDocument } from '../topology/load.js';
+import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import { interruptSignal } from './interrupt.js';
 
@@ -66,7 +68,7 @@ interface NodeStatus {
 export async function statusCommand(name: string | undefined, opts: { json?: boolean }): Promise<void> {
   const engine = await connectEngine();
   const names = name ? [name] : await federationNames(engine);
-  const out: { name: string; containers: NodeStatus[] }[] = [];
+  const out: { name: string; containers: NodeStatus[]; urls?: Record<string, string> }[] = [];
   for (const n of names) {
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
     if (name && containers.length === 0)
@@ -83,6 +85,7 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
           ports: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
+      urls: monitoringUrlsOf(containers),
     });
   }
   if (opts.json) {
@@ -98,10 +101,27 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
     for (const c of f.containers) {
       const where = [c.region, c.cluster].filter(Boolean).join(' ');
       process.stdout.write(
-        `  ${c.state.padEnd(6)} ${c.role.padEnd(8)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
+        `  ${c.state.padEnd(6)} ${c.role.padEnd(12)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
       );
     }
+    for (const [what, url] of Object.entries(f.urls ?? {})) process.stdout.write(`  ${what.padEnd(13)} ${url}\n`);
   }
+}
+
+/** Prometheus' and Alertmanager's URLs on this machine, for a monitored federation. */
+function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, string> | undefined {
+  const url = (role: string, port: number) => {
+    const c = containers.find((x) => x.Labels[LABEL.role] === role);
+    const p = c?.Ports.find((x) => x.PrivatePort === port && x.PublicPort);
+    return p ? `http://127.0.0.1:${p.PublicPort}` : c ? `(${c.State})` : undefined;
+  };
+  const prometheus = url('prometheus', PROMETHEUS_PORT);
+  if (!prometheus) return undefined;
+  return {
+    prometheus,
+    alertmanager: url('alertmanager', ALERTMANAGER_PORT) ?? '(missing)',
+    grafana: url('grafana', GRAFANA_PORT) ?? 'not run: no Grafana image can be had here (docker/grafana/README.md)',
+  };
 }
 
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */

@@ -1,4 +1,7 @@
+import { alertExpectationName, checkAlert } from '../checkers/alerts.js';
 import type { Verdict } from '../checkers/verdict.js';
+import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/server.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 
@@ -48,8 +51,9 @@ export function steadyVerdict(h: History, name: string, from: number, to: number
 /** The names of the expectations a scenario asks for, in report order. */
 export function expectationNames(scenario: Scenario): string[] {
   const e = scenario.expect;
-  const names = (['durability', 'routing', 'residency', 'latency', 'availability'] as const).filter((n) => e[n]);
-  return e.steady ? [...names, 'steady-state before', 'steady-state after'] : names;
+  const names: string[] = (['durability', 'routing', 'residency', 'latency', 'availability'] as const).filter((n) => e[n]);
+  if (e.steady) names.push('steady-state before', 'steady-state after');
+  return [...names, ...(e.alerts ?? []).map(alertExpectationName)];
 }
 
 export function expectations(
@@ -57,6 +61,8 @@ export function expectations(
   h: History,
   verdicts: Verdict[],
   times: { runStart: number; runEnd: number },
+  /** What fedsim's webhook was told, and the fault each timeline step injected (monitored runs). */
+  alerts?: { lines: AlertLine[]; stepFaults: Map<number, FaultRecord> },
 ): Expectation[] {
   const e = scenario.expect;
   const byName = new Map(verdicts.map((v) => [v.checker, v]));
@@ -70,6 +76,12 @@ export function expectations(
       { name: before.checker, holds: before.status === 'pass', verdict: before },
       { name: after.checker, holds: after.status === 'pass', verdict: after },
     );
+  }
+  for (const a of e.alerts ?? []) {
+    const v = alerts
+      ? checkAlert(a, alerts.lines, alerts.stepFaults.get(a.fault))
+      : { checker: alertExpectationName(a), status: 'unknown' as const, summary: 'no monitoring in this run', evidence: {} };
+    out.push({ name: v.checker, holds: v.status === 'pass', verdict: v });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import type { Engine } from './engine.js';
 import { configureGateway, gatewayContainerSpec } from './gateway.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
+import { startMonitoring } from './monitoring.js';
 import { nodeContainerSpec, schemaVersions } from './nodes.js';
 import type { Say } from './staging.js';
 
@@ -445,6 +446,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
       }),
     );
     say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
 
     const fed = new Federation(engine, plan, topology, endpoints, apis);
     try {

@@ -219,7 +219,7 @@ export async function resolveImage(engine: Engine, name: ComponentName, source: 
         `The ${name} image ${c.registry} cannot be pulled; check the registry connection, or use --image-source local.`,
       );
     }
-    say(`${name}: ${c.registry} cannot be pulled; building the local recipe`);
+    if (local) say(`${name}: ${c.registry} cannot be pulled; building the local recipe`);
   }
   if (!local) {
     throw new FedsimError(c.note ?? `${name} has no local recipe; use --image-source registry where its image can be pulled.`);

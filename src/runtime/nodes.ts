@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
@@ -116,18 +116,25 @@ export async function schemaVersions(engine: Engine, container: string): Promise
   return versions;
 }
 
+/** Writes files (names may have folders) into a container's directory, created or stopped too, as a tar archive. */
+export async function putFiles(engine: Engine, container: string, path: string, files: Record<string, string>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsim-files-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    const archive = tar.pack(dir, { entries: Object.keys(files) }) as unknown as NodeJS.ReadableStream;
+    await engine.docker.getContainer(container).putArchive(archive, { path });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Leaves the wipe marker in a stopped node's data directory: the image's entrypoint deletes the
  * data before Cassandra starts, so the node comes back empty, as after losing its disk.
  */
-export async function markForWipe(engine: Engine, container: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fedsim-wipe-'));
-  try {
-    writeFileSync(join(dir, '.fedsim-wipe'), 'wiped by fedsim\n');
-    await engine.docker
-      .getContainer(container)
-      .putArchive(tar.pack(dir, { entries: ['.fedsim-wipe'] }) as unknown as NodeJS.ReadableStream, { path: '/var/lib/cassandra' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function markForWipe(engine: Engine, container: string): Promise<void> {
+  return putFiles(engine, container, '/var/lib/cassandra', { '.fedsim-wipe': 'wiped by fedsim\n' });
 }

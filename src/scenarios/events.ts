@@ -1,4 +1,5 @@
 import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/server.js';
 import type { Plan } from '../topology/plan.js';
 import type { PlannedStep } from './timeline.js';
 import type { TrafficSample } from './traffic.js';
@@ -26,6 +27,7 @@ export type RunEvent =
   | { type: 'fault'; record: FaultRecord }
   | { type: 'nodes'; states: Record<string, NodeState> }
   | { type: 'traffic'; sample: TrafficSample }
+  | { type: 'alert'; line: AlertLine }
   | { type: 'expectations'; list: LiveExpectation[] }
   | { type: 'verdict'; passed: boolean; dir: string };
 

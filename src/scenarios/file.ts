@@ -40,6 +40,14 @@ export function loadScenario(file: string): LoadedScenario {
       throw new FedsimError(`${file}: ${path}: ${(err as Error).message}`);
     }
   }
+  (scenario.expect.alerts ?? []).forEach((a, i) => {
+    const path = `${file}: expect.alerts[${i}]`;
+    if (!topology.monitoring) throw new FedsimError(`${path}: alert expectations need \`monitoring: on\` in the topology.`);
+    if (!scenario.timeline[a.fault]?.fault)
+      throw new FedsimError(
+        `${path}.fault: timeline[${a.fault}] is not a fault step; the timeline has ${scenario.timeline.length} step(s).`,
+      );
+  });
   return { file, scenario, topology };
 }
 

@@ -1,16 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkHistory } from '../checkers/all.js';
 import { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
-import { FaultLog } from '../faults/log.js';
+import { FaultLog, type FaultRecord } from '../faults/log.js';
+import { MetricsExporter } from '../monitoring/exporter.js';
+import { MonitoringServer } from '../monitoring/server.js';
 import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
 import type { Engine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation, federationNames, up } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
+import { monitoringUrls } from '../runtime/monitoring.js';
 import type { Say } from '../runtime/staging.js';
 import { watchNodes } from '../runtime/watch.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
@@ -90,6 +94,31 @@ async function reuseOrUp(
   return { fed, resetSeconds };
 }
 
+/**
+ * Waits until every expected alert has fired and, where asked, resolved, or until its deadline
+ * (the fault's effect plus firesWithin, its undo plus resolvesWithin) has passed.
+ */
+async function waitForAlerts(
+  monitor: MonitoringServer,
+  wanted: AlertExpectation[],
+  stepFaults: Map<number, FaultRecord>,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Math.max(
+    ...wanted.map((e) => {
+      const f = stepFaults.get(e.fault);
+      return Math.max((f?.effect?.t ?? 0) + e.firesWithin, (f?.undone?.t ?? 0) + (e.resolvesWithin ?? 0));
+    }),
+  );
+  while (clock.now() < deadline && !signal?.aborted) {
+    const lines = monitor.alerts();
+    if (wanted.every((e) => checkAlert(e, lines, stepFaults.get(e.fault)).status === 'pass')) return;
+    await sleep(500, signal);
+  }
+}
+
+/** Plays the steps at their times; returns, per timeline step index, the id of the fault it injected. */
 async function playTimeline(
   steps: PlannedStep[],
   faults: Faults,
@@ -97,15 +126,20 @@ async function playTimeline(
   start: number,
   say: Say,
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<Map<number, string>> {
+  const injected = new Map<number, string>();
   for (const step of steps) {
     await sleep(start + step.at - clock.now(), signal);
-    if (signal?.aborted) return;
+    if (signal?.aborted) break;
     if (step.heal) {
       say('timeline: heal');
       await faults.heal({ signal });
-    } else if (step.fault) await faults.inject(step.fault);
+    } else if (step.fault) {
+      const record = await faults.inject(step.fault);
+      if (step.index !== undefined) injected.set(step.index, record.id);
+    }
   }
+  return injected;
 }
 
 /** The live expectations at the start of the run: the steady state before is known, the rest pending. */
@@ -160,7 +194,18 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
     const sampler = new TrafficSampler(history.history, clock.now());
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
+    let monitor: MonitoringServer | undefined;
     try {
+      if (fed.plan.monitoring) {
+        monitor = await MonitoringServer.start(fed.plan, {
+          exporter: new MetricsExporter(history.history, () => log.records()),
+          clock,
+          file: join(dir, 'alerts.jsonl'),
+          onAlert: (line) => emit({ type: 'alert', line }),
+        });
+        const urls = await monitoringUrls(engine, fed.plan);
+        say(`monitoring: Prometheus ${urls?.prometheus}, Alertmanager ${urls?.alertmanager}; alerts go to ${join(dir, 'alerts.jsonl')}`);
+      }
       phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
       await w.setup();
@@ -170,7 +215,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       emit({ type: 'timeline', steps, runStart: Date.now() });
       phase('running', workload.duration);
       emitSteadyBefore(emit, scenario, history.history, runStart);
-      await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
+      const [, injected] = await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
       signal?.throwIfAborted();
       phase('healing');
@@ -179,11 +224,22 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       phase('checking');
       await w.observe();
       const records = log.records();
+      const stepFaults = new Map([...injected].map(([i, id]) => [i, records.find((r) => r.id === id)!]));
+      if (monitor && scenario.expect.alerts) {
+        say('waiting for the expected alerts to fire and resolve');
+        await waitForAlerts(monitor, scenario.expect.alerts, stepFaults, clock, signal);
+      }
       const verdicts = checkHistory(history.history, records, {
         latency: scenario.expect.latency,
         availability: scenario.expect.availability,
       });
-      const expected = expectations(scenario, history.history, verdicts, { runStart, runEnd });
+      const expected = expectations(
+        scenario,
+        history.history,
+        verdicts,
+        { runStart, runEnd },
+        monitor && { lines: monitor.alerts(), stepFaults },
+      );
       const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
         startedAt,
         seconds: {
@@ -206,6 +262,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
     } finally {
       clearInterval(sampling);
+      await monitor?.close();
       // Closed on every path, before the run's result is returned or its error thrown.
       await history.close().catch(() => undefined);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertExpectationSchema } from '../checkers/alerts.js';
 import { AvailabilityOptionsSchema } from '../checkers/availability.js';
 import { LatencyThresholdSchema } from '../checkers/latency.js';
 import { FaultSpecSchema } from '../faults/spec.js';
@@ -45,6 +46,10 @@ export const ExpectSchema = z.strictObject({
   residency: z.boolean().default(true),
   latency: z.array(LatencyThresholdSchema).optional(),
   availability: AvailabilityOptionsSchema.optional(),
+  alerts: z
+    .array(AlertExpectationSchema)
+    .optional()
+    .describe('alerts that must fire (and resolve) in time; the topology needs `monitoring: on`'),
   steady: steady
     .optional()
     .describe("Chaos Toolkit's steady-state hypothesis, checked before the first fault and after the last is undone"),

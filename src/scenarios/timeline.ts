@@ -12,16 +12,18 @@ export interface PlannedStep {
   fault?: FaultSpec;
   heal?: true;
   from: 'timeline' | 'nemesis';
+  /** A timeline step's place in the scenario's `timeline` list (what alert expectations name). */
+  index?: number;
 }
 
 export function planTimeline(scenario: Scenario, seed: number): PlannedStep[] {
   const steps: PlannedStep[] = [];
   let previous = 0;
-  for (const s of scenario.timeline) {
+  scenario.timeline.forEach((s, index) => {
     const at = s.at ?? previous + (s.after ?? 0);
     previous = at;
-    steps.push({ at, fault: s.fault, heal: s.heal, from: 'timeline' });
-  }
+    steps.push({ at, fault: s.fault, heal: s.heal, from: 'timeline', index });
+  });
   const n = scenario.nemesis;
   if (n) {
     const random = seededRandom(n.seed ?? seed);

@@ -1,4 +1,4 @@
-import { nodeIndex } from '../checkers/routing.js';
+import { nodeIndex, servingRegion } from '../checkers/routing.js';
 import type { History, Op } from '../workload/history.js';
 
 /**
@@ -55,8 +55,7 @@ export class TrafficSampler {
       if (!byRegion.has(op.region)) byRegion.set(op.region, []);
       byRegion.get(op.region)!.push(op);
       if (op.outcome !== 'ok') continue;
-      const to = (op.coordinator && nodes.get(op.coordinator)?.region) ?? this.history.meta.clusters[op.cluster]?.regions[0] ?? '?';
-      const key = `${op.region}->${to}`;
+      const key = `${op.region}->${servingRegion(this.history, nodes, op)}`;
       if (!byLink.has(key)) byLink.set(key, []);
       byLink.get(key)!.push(op.complete! - op.invoke);
     }

@@ -8,10 +8,25 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
+/**
+ * A union (a scenario's topology: a path or a mapping) reports only "Invalid input"; the useful
+ * issue is the one of the branch whose type matched, with its path under the union's.
+ */
+function unionBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  for (const branch of issue.errors) {
+    const inner = branch[0];
+    if (inner && !(inner.code === 'invalid_type' && inner.path.length === 0))
+      return unionBranchIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+  }
+  return issue;
+}
+
 /** The first problem of a failed parse, as one line naming the field; the count of the others. */
 export function describeIssues(error: z.ZodError): string {
-  const [first, ...rest] = error.issues;
-  if (!first) return 'invalid';
+  const [found, ...rest] = error.issues;
+  if (!found) return 'invalid';
+  const first = unionBranchIssue(found);
   const at = formatPath(first.path);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
   return `${at ? `${at}: ` : ''}${first.message}${more}`;

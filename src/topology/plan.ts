@@ -83,6 +83,27 @@ export interface ClusterPlan {
   keyspaces: KeyspacePlan[];
 }
 
+/**
+ * Monitoring, when the topology asks for it: Prometheus and Alertmanager attached to every region's
+ * network (out of band: no gateway, no WAN toxics), and the address where the fedsim process that
+ * runs a scenario serves its metrics and Alertmanager's webhook.
+ */
+export interface MonitoringPlan {
+  prometheus: { container: string; addresses: Record<string, string> };
+  alertmanager: { container: string; addresses: Record<string, string> };
+  /** Started only where its image can be had. */
+  grafana: { container: string; addresses: Record<string, string> };
+  /** The host as the first region's network sees it (its bridge), and fedsim's port there. */
+  fedsim: { host: string; port: number };
+}
+
+export const PROMETHEUS_PORT = 9090;
+export const ALERTMANAGER_PORT = 9093;
+export const GRAFANA_PORT = 3000;
+/** Cassandra's metrics (the JMX exporter agent in the image). */
+export const NODE_METRICS_PORT = 7070;
+const FEDSIM_METRICS_BASE = 19100;
+
 export interface Plan {
   federation: string;
   slot: number;
@@ -93,7 +114,7 @@ export interface Plan {
   gateways: GatewayPlan[];
   nodes: NodePlan[];
   clusters: ClusterPlan[];
-  monitoring: boolean;
+  monitoring?: MonitoringPlan;
 }
 
 export const CQL_PORT = 9042;
@@ -262,6 +283,16 @@ export function planFederation(t: Topology, federation: string, slot: number): P
     };
   });
 
+  const everywhere = (host: number) => Object.fromEntries(t.regions.map((r) => [r, ip(r, host)]));
+  const monitoring: MonitoringPlan | undefined = t.monitoring
+    ? {
+        prometheus: { container: containerName(federation, 'prometheus'), addresses: everywhere(4) },
+        alertmanager: { container: containerName(federation, 'alertmanager'), addresses: everywhere(5) },
+        grafana: { container: containerName(federation, 'grafana'), addresses: everywhere(6) },
+        fedsim: { host: networks[0]!.bridge, port: FEDSIM_METRICS_BASE + slot },
+      }
+    : undefined;
+
   return {
     federation,
     slot,
@@ -272,6 +303,6 @@ export function planFederation(t: Topology, federation: string, slot: number): P
     gateways,
     nodes,
     clusters,
-    monitoring: t.monitoring,
+    monitoring,
   };
 }

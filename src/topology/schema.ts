@@ -70,7 +70,11 @@ export const TopologySchema = z
       .default({ default: { latency: 0, jitter: 0 }, pairs: [] }),
     clusters: z.array(cluster).min(1, 'expected at least one cluster'),
     keyspaces: z.array(keyspace).default([]),
-    monitoring: z.boolean().default(false),
+    monitoring: z
+      .union([z.boolean(), z.enum(['on', 'off'])])
+      .default(false)
+      .transform((v) => v === true || v === 'on')
+      .describe('on: also start Prometheus and Alertmanager (and Grafana where its image can be had)'),
   })
   .superRefine((t, ctx) => {
     const regions = new Set(t.regions);

@@ -170,6 +170,13 @@ function Faults({ s, now, width }: { s: ViewState; now: number; width: number })
         </Text>
       ))}
       {!active.length && <Text dimColor>none active</Text>}
+      {s.alerts
+        .filter((a) => a.status === 'firing')
+        .map((a) => (
+          <Text key={a.fingerprint} color={tone('magenta')}>
+            ⚑ {`${a.alert} ${a.labels.node ?? a.labels.region ?? a.labels.client_region ?? ''}`.slice(0, width - 10)} firing
+          </Text>
+        ))}
       {next && (
         <Text>
           next in {secs(next.at - now)}: {next.step.heal ? 'heal' : faultLabel(next.step.fault!).slice(0, width - 16)}

@@ -1,4 +1,5 @@
 import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/server.js';
 import type { LiveExpectation, NodeState, Phase, RunEvent } from '../scenarios/events.js';
 import type { PlannedStep } from '../scenarios/timeline.js';
 import type { TrafficSample } from '../scenarios/traffic.js';
@@ -23,6 +24,8 @@ export interface ViewState {
   nodes: Record<string, NodeState>;
   timeline: { steps: PlannedStep[]; runStart: number } | undefined;
   faults: FaultRecord[];
+  /** The latest line of every alert fedsim was told of (monitored runs). */
+  alerts: AlertLine[];
   traffic?: TrafficSample;
   /** Per region, the last few operations-per-second figures, oldest first. */
   spark: Record<string, number[]>;
@@ -36,6 +39,7 @@ export const initialState = (): ViewState => ({
   nodes: {},
   timeline: undefined,
   faults: [],
+  alerts: [],
   spark: {},
   expectations: [],
   lines: [],
@@ -60,6 +64,8 @@ export function reduce(s: ViewState, e: RunEvent): ViewState {
     }
     case 'nodes':
       return { ...s, nodes: e.states };
+    case 'alert':
+      return { ...s, alerts: [...s.alerts.filter((a) => a.fingerprint !== e.line.fingerprint), e.line] };
     case 'traffic': {
       const spark: Record<string, number[]> = {};
       for (const [region, t] of Object.entries(e.sample.regions))

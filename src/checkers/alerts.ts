@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/server.js';
+import { duration } from '../topology/duration.js';
+import type { Verdict } from './verdict.js';
+
+/**
+ * Alert expectations: "alert NAME fires within N s of fault F taking effect, and resolves within M
+ * s of F being undone", F being a step of the scenario's timeline. Measured from the fault log to
+ * the moment fedsim's webhook was told, so the delay includes the scrape, the rule's `for`, the
+ * evaluation and Alertmanager's grouping: the delay a team's pager would see.
+ */
+export const AlertExpectationSchema = z.strictObject({
+  alert: z.string().min(1).describe('the alert rule, e.g. FedsimNodeDown'),
+  fault: z.number().int().min(0).describe('the timeline step (0-based) whose fault should set it off'),
+  firesWithin: duration().describe('from the fault taking effect to fedsim being told it fires'),
+  resolvesWithin: duration().optional().describe('from the fault being undone to fedsim being told it resolved'),
+});
+export type AlertExpectation = z.output<typeof AlertExpectationSchema>;
+
+export function alertExpectationName(e: AlertExpectation): string {
+  return `alert ${e.alert} after timeline[${e.fault}]`;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function checkAlert(e: AlertExpectation, alerts: AlertLine[], fault: FaultRecord | undefined): Verdict {
+  const checker = alertExpectationName(e);
+  if (!fault?.effect) return { checker, status: 'unknown', summary: `timeline[${e.fault}]'s fault never took effect`, evidence: {} };
+  const effect = fault.effect.t;
+  const fired = alerts.find((a) => a.alert === e.alert && a.status === 'firing' && a.t >= effect);
+  const evidence: Record<string, unknown> = { fault: fault.id, effect };
+  if (!fired)
+    return { checker, status: 'fail', summary: `${e.alert} never fired after ${fault.kind} ${fault.target} took effect`, evidence };
+  const firedAfter = fired.t - effect;
+  evidence.firedAfter = firedAfter;
+  evidence.labels = fired.labels;
+  const problems: string[] = [];
+  if (firedAfter > e.firesWithin) problems.push(`fired ${s(firedAfter)} after the fault took effect > ${s(e.firesWithin)}`);
+  let resolved = '';
+  if (e.resolvesWithin !== undefined) {
+    const undone = fault.undone?.t;
+    const end =
+      undone === undefined
+        ? undefined
+        : alerts.find((a) => a.fingerprint === fired.fingerprint && a.status === 'resolved' && a.t >= undone);
+    if (undone === undefined) problems.push('the fault was never undone');
+    else if (!end) problems.push(`${e.alert} never resolved after the fault was undone`);
+    else {
+      const resolvedAfter = end.t - undone;
+      evidence.resolvedAfter = resolvedAfter;
+      resolved = `, resolved ${s(resolvedAfter)} after it was undone`;
+      if (resolvedAfter > e.resolvesWithin)
+        problems.push(`resolved ${s(resolvedAfter)} after the fault was undone > ${s(e.resolvesWithin)}`);
+    }
+  }
+  const what = `${fault.kind} ${fault.target}: fired ${s(firedAfter)} after it took effect${resolved}`;
+  if (problems.length) return { checker, status: 'fail', summary: `${problems.join('; ')} (${what})`, evidence };
+  return { checker, status: 'pass', summary: what, evidence };
+}

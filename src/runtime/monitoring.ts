@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { alertmanagerConfig, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
+import { projectRoot } from '../paths.js';
+import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
+import type { Engine } from './engine.js';
+import { type ImageSource, resolveImage } from './images.js';
+import { federationLabels, LABEL } from './labels.js';
+import { putFiles } from './nodes.js';
+import type { Say } from './staging.js';
+
+/**
+ * Monitoring containers of a federation (`monitoring: on`): Prometheus with fedsim's rules and a
+ * configuration generated from the plan, and Alertmanager routing every alert to fedsim's webhook.
+ * Both are attached to every region's network and published on 127.0.0.1.
+ */
+export interface MonitoringUrls {
+  prometheus: string;
+  alertmanager: string;
+  /** Absent where no Grafana image can be had (see docker/grafana/README.md). */
+  grafana?: string;
+}
+
+function spec(
+  plan: Plan,
+  role: 'prometheus' | 'alertmanager' | 'grafana',
+  image: string,
+  port: number,
+  command: Pick<Docker.ContainerCreateOptions, 'Entrypoint' | 'Cmd'> = {},
+): Docker.ContainerCreateOptions {
+  const m = plan.monitoring!;
+  const home = plan.networks[0]!;
+  return {
+    name: m[role].container,
+    Image: image,
+    ...command,
+    Labels: federationLabels(plan.federation, { [LABEL.role]: role }),
+    ExposedPorts: { [`${port}/tcp`]: {} },
+    HostConfig: {
+      PortBindings: { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      Memory: 512 * 1024 * 1024,
+    },
+    NetworkingConfig: { EndpointsConfig: { [home.name]: { IPAMConfig: { IPv4Address: m[role].addresses[home.region] } } } },
+  };
+}
+
+export async function startMonitoring(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<void> {
+  const m = plan.monitoring;
+  if (!m) return;
+  const prom = await resolveImage(engine, 'prometheus', imageSource, say);
+  const am = await resolveImage(engine, 'alertmanager', imageSource, say);
+  // Resend firing alerts every 2 s (default 1 min) so Alertmanager hears of each change at once.
+  const promCmd = [
+    '/usr/bin/prometheus',
+    '--config.file=/etc/prometheus/prometheus.yml',
+    '--storage.tsdb.path=/prometheus',
+    `--web.listen-address=0.0.0.0:${PROMETHEUS_PORT}`,
+    '--storage.tsdb.retention.time=2h',
+    '--rules.alert.resend-delay=2s',
+  ];
+  const containers: { create: Docker.ContainerCreateOptions; path: string; files: Record<string, string> }[] = [
+    {
+      // The local image's entrypoint is the whole command; the registry image's takes flags as its command.
+      create: spec(
+        plan,
+        'prometheus',
+        prom.ref,
+        PROMETHEUS_PORT,
+        prom.source === 'local' ? { Entrypoint: promCmd } : { Cmd: promCmd.slice(1) },
+      ),
+      path: '/etc/prometheus',
+      files: {
+        'prometheus.yml': prometheusConfig(plan),
+        [RULES_FILE.split('/').pop()!]: readFileSync(join(projectRoot, 'docker/prometheus/alerts.yml'), 'utf8'),
+      },
+    },
+    {
+      create: spec(plan, 'alertmanager', am.ref, ALERTMANAGER_PORT),
+      path: '/etc/alertmanager',
+      files: { 'alertmanager.yml': alertmanagerConfig(plan) },
+    },
+  ];
+  for (const c of containers) {
+    const container = await engine.docker.createContainer(c.create);
+    for (const net of plan.networks.slice(1)) {
+      const role = c.create.Labels![LABEL.role] as 'prometheus' | 'alertmanager';
+      await engine.docker
+        .getNetwork(net.name)
+        .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: m[role].addresses[net.region] } } });
+    }
+    await putFiles(engine, c.create.name!, c.path, c.files);
+    await container.start();
+  }
+  const grafana = await startGrafana(engine, plan, imageSource, say);
+  say(`monitoring: Prometheus (${prom.ref}), Alertmanager (${am.ref}), Grafana: ${grafana}`);
+}
+
+const grafanaDir = join(projectRoot, 'docker/grafana');
+
+/**
+ * Grafana, where its registry image can be had, provisioned with the federation's Prometheus and
+ * fedsim's dashboard. Returns what to tell the user.
+ */
+async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<string> {
+  const m = plan.monitoring!;
+  const image = imageSource === 'local' ? undefined : await resolveImage(engine, 'grafana', imageSource, say).catch(() => undefined);
+  if (!image) return 'not run (no Grafana image can be had here; see docker/grafana/README.md)';
+  const home = plan.networks[0]!;
+  const create = spec(plan, 'grafana', image.ref, GRAFANA_PORT);
+  create.Env = [`FEDSIM_PROMETHEUS_URL=http://${m.prometheus.addresses[home.region]}:${PROMETHEUS_PORT}`];
+  await engine.docker.createContainer(create);
+  const files: Record<string, string> = {};
+  for (const sub of ['provisioning/datasources', 'provisioning/dashboards', 'dashboards'])
+    for (const f of readdirSync(join(grafanaDir, sub))) files[`${sub}/${f}`] = readFileSync(join(grafanaDir, sub, f), 'utf8');
+  await putFiles(engine, m.grafana.container, '/etc/grafana', files);
+  await engine.docker.getContainer(m.grafana.container).start();
+  return `${image.ref}`;
+}
+
+/** Where Prometheus and Alertmanager answer on this machine, from their published ports. */
+export async function monitoringUrls(engine: Engine, plan: Plan): Promise<MonitoringUrls | undefined> {
+  const m = plan.monitoring;
+  if (!m) return undefined;
+  const url = async (container: string, port: number) => {
+    const info = await engine.docker.getContainer(container).inspect();
+    const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
+    return binding ? `http://127.0.0.1:${binding.HostPort}` : `(${container} is ${info.State.Status})`;
+  };
+  const grafana = await url(m.grafana.container, GRAFANA_PORT).catch(() => undefined);
+  return {
+    prometheus: await url(m.prometheus.container, PROMETHEUS_PORT),
+    alertmanager: await url(m.alertmanager.container, ALERTMANAGER_PORT),
+    ...(grafana && { grafana }),
+  };
+}
