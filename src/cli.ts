@@ -52,6 +52,7 @@ program
   .description('bring a federation up from a topology file and leave it running')
   .argument('<file>', 'topology file (YAML or JSON)')
   .option('--name <name>', 'federation name (default: the file\'s name, else "fedsim")')
+  .option('--node-timeout <duration>', 'give up on a node that does not answer CQL within this long', '180s')
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )

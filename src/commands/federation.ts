@@ -7,11 +7,12 @@ import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { ScenarioSchema } from '../scenarios/schema.js';
+import { parseDuration } from '../topology/duration.js';
 import { loadTopology } from '../topology/file.js';
 import { readDocument } from '../topology/load.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
-import { interruptSignal } from './interrupt.js';
+import { interruptController, interruptSignal } from './interrupt.js';
 
 const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
 
@@ -39,12 +40,16 @@ export async function schemaCommand(opts: { scenario?: boolean }): Promise<void>
 }
 
 /** `fedsim up FILE [--name N]`: brings the federation up and leaves it running. */
-export async function upCommand(file: string, opts: { name?: string; imageSource?: string }): Promise<void> {
+export async function upCommand(file: string, opts: { name?: string; imageSource?: string; nodeTimeout?: string }): Promise<void> {
+  const nodeTimeoutMs = parseDuration(opts.nodeTimeout ?? '180s');
+  if (nodeTimeoutMs === undefined || nodeTimeoutMs <= 0)
+    throw new FedsimError(`--node-timeout expects a duration such as 90s or 5m, got "${opts.nodeTimeout}".`);
   const topology = loadTopology(file);
   const engine = await connectEngine();
   const t0 = Date.now();
   const fed = await up(engine, topology, {
     name: opts.name,
+    nodeTimeoutMs,
     imageSource: imageSourceFrom(opts.imageSource),
     say,
     signal: interruptSignal(say),
@@ -128,6 +133,8 @@ function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, st
 export async function downCommand(name: string | undefined, opts: { all?: boolean }): Promise<void> {
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
   const engine = await connectEngine();
+  // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
+  interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
   const names = opts.all ? await federationNames(engine) : [name!];
   for (const n of names) {
     const removed = await removeFederation(engine, n);
@@ -143,6 +150,7 @@ export async function downCommand(name: string | undefined, opts: { all?: boolea
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
 export async function gcCommand(): Promise<void> {
   const engine = await connectEngine();
+  interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
   const names = await federationNames(engine);
   let containers = 0;
   let networks = 0;

@@ -3,14 +3,14 @@
  * cleans up after itself. A second signal exits at once (the label-based `fedsim down`/`gc` remains).
  * A view may abort it too (the dashboard's q).
  */
-export function interruptController(say: (line: string) => void): AbortController {
+export function interruptController(say: (line: string) => void, onFirst = 'stopping and cleaning up'): AbortController {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       say(`${sig} again: exiting without cleaning up; \`fedsim gc\` removes what is left`);
       process.exit(130);
     }
-    say(`${sig}: stopping and cleaning up (press again to exit at once)`);
+    say(`${sig}: ${onFirst} (press again to exit at once)`);
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);

@@ -43,6 +43,37 @@ export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
 }
 
 /**
+ * Pings the engine every `everyMs`; when `misses` pings in a row fail or take longer than
+ * `everyMs`, calls `onLost` once with why. Returns a stop function.
+ */
+export function watchEngine(engine: Engine, onLost: (why: string) => void, everyMs = 2000, misses = 2): () => void {
+  let failed = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      await Promise.race([
+        engine.docker.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${everyMs} ms`)), everyMs).unref()),
+      ]);
+      failed = 0;
+    } catch (err) {
+      if (++failed >= misses && !stopped) {
+        stopped = true;
+        onLost(`the Docker engine at ${engine.endpoint} stopped answering (${reason(err)})`);
+        return;
+      }
+    }
+    if (!stopped) timer = setTimeout(tick, everyMs);
+  };
+  timer = setTimeout(tick, everyMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+/**
  * Like connectEngine, but where no engine answers, runs as root on Debian and DOCKER_HOST is unset,
  * installs Debian's docker.io and starts dockerd in the background (no systemd here).
  */

@@ -10,7 +10,7 @@ import { MetricsExporter } from '../monitoring/exporter.js';
 import { MonitoringServer } from '../monitoring/server.js';
 import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
-import type { Engine } from '../runtime/engine.js';
+import { type Engine, watchEngine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation, federationNames, up } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
@@ -160,7 +160,15 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   const emit: Emit = opts.emit ?? (() => undefined);
   const say: Say = (line) => emit({ type: 'line', line });
   const phase = (p: Phase, lasts?: number) => emit({ type: 'phase', phase: p, at: Date.now(), lasts });
-  const signal = opts.signal;
+  // Stopped by the user (opts.signal) or by the engine going away (then the run cannot go on).
+  const lost = new AbortController();
+  let engineLost: string | undefined;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
+  const stopEngineWatch = watchEngine(engine, (why) => {
+    engineLost = why;
+    say(`${why}: stopping the run`);
+    lost.abort(new Error(why));
+  });
   const seed = opts.seed ?? scenario.seed;
   const workload = { ...scenario.workload, seed };
   const startedAt = new Date();
@@ -267,10 +275,13 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       await history.close().catch(() => undefined);
     }
   } catch (err) {
-    if (signal?.aborted) throw new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130);
+    if (engineLost)
+      throw new FedsimError(`The run of ${scenario.name} stopped: ${engineLost}. Once it is back, \`fedsim gc\` removes what is left.`);
+    if (signal.aborted) throw new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130);
     if (err instanceof FedsimError) throw err;
     throw new FedsimError(`The run of ${scenario.name} could not finish: ${reason(err)}`);
   } finally {
+    stopEngineWatch();
     opts.control?.onHeal(undefined);
     stopWatching();
     faults?.release();
@@ -278,6 +289,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       const keep = completed && scenario.after !== 'down';
       if (keep) {
         say(`leaving federation ${fed.name} up (after: ${scenario.after})`);
+        await fed.close();
+      } else if (engineLost) {
         await fed.close();
       } else {
         say(`removing federation ${fed.name}`);

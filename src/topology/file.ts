@@ -1,7 +1,12 @@
+import { FedsimError } from '../errors.js';
 import { parseWith, readDocument } from './load.js';
 import { type Topology, TopologySchema } from './schema.js';
 
 /** Reads and validates a topology file; a one-line FedsimError naming the bad field otherwise. */
 export function loadTopology(file: string): Topology {
-  return parseWith(TopologySchema, readDocument(file), file);
+  const doc = readDocument(file);
+  // Also ends a scenario naming itself (or another scenario) as its topology: no reference is followed twice.
+  if (typeof doc === 'object' && doc !== null && 'topology' in doc)
+    throw new FedsimError(`${file}: is a scenario, not a topology; a scenario's \`topology:\` names a topology file or holds one inline.`);
+  return parseWith(TopologySchema, doc, file);
 }

@@ -24,12 +24,15 @@ function unionBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
 
 /** The first problem of a failed parse, as one line naming the field; the count of the others. */
 export function describeIssues(error: z.ZodError): string {
-  const [found, ...rest] = error.issues;
+  // An unknown key first: a misspelt key also makes the intended one "missing", and the typo is the news.
+  const issues = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  const [found, ...rest] = issues;
   if (!found) return 'invalid';
   const first = unionBranchIssue(found);
   const at = formatPath(first.path);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  return `${at ? `${at}: ` : ''}${first.message}${more}`;
+  const missing = first.code === 'invalid_type' && first.input === undefined;
+  return `${at ? `${at}: ` : ''}${missing ? `missing (expected ${first.expected})` : first.message}${more}`;
 }
 
 /** Reads YAML or JSON text from a file; any problem is a FedsimError that names the file. */

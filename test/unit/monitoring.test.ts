@@ -53,10 +53,10 @@ describe('monitoring configuration', () => {
   });
 
   it('alert expectations are refused without monitoring, or on a step that is not a fault', () => {
-    expect(() => loadScenario(join(root, 'test/fixtures/bad/alert-without-monitoring.yaml'))).toThrow(
+    expect(() => loadScenario(join(root, 'test/fixtures/bad/s-alert-without-monitoring.yaml'))).toThrow(
       /expect\.alerts\[0\]: alert expectations need `monitoring: on` in the topology/,
     );
-    expect(() => loadScenario(join(root, 'test/fixtures/bad/alert-on-heal-step.yaml'))).toThrow(
+    expect(() => loadScenario(join(root, 'test/fixtures/bad/s-alert-on-heal-step.yaml'))).toThrow(
       /expect\.alerts\[0\]\.fault: timeline\[1\] is not a fault step/,
     );
   });
