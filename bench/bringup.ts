@@ -1,6 +1,9 @@
 /**
- * Bring-up figures: time from `up` to ready for the 2-region and 3-region example federations (warm
- * images), and, per link, the measured CQL round trip through the gateway against the configured one.
+ * Bring-up figures, warm images: time from `up` to ready for the reference federations (2 and 3
+ * regions of one node, and a three-node cluster), beside the baseline a single-container tool
+ * gives: the same containers started one after another, each waited for until it answers CQL
+ * (testcontainers-style; `up` with oneAtATime). Runs alternate A B B A. Then, per link of the
+ * example federations, the measured CQL round trip through the gateway against the configured one.
  *   node dist/bench/bringup.js
  */
 import { join } from 'node:path';
@@ -8,11 +11,36 @@ import { projectRoot } from '../src/paths.js';
 import { ensureEngine } from '../src/runtime/engine.js';
 import { up } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
+import { loadScenario } from '../src/scenarios/file.js';
 import { loadTopology } from '../src/topology/file.js';
+import type { Topology } from '../src/topology/schema.js';
 import { medianRoundTrip } from '../src/workload/clients.js';
 
 const engine = await ensureEngine(() => undefined);
 await buildImages(engine, () => undefined);
+
+const references: [string, Topology][] = [
+  ['2 regions x 1 node', loadTopology(join(projectRoot, 'topologies/two-region-federation.yaml'))],
+  ['3 regions x 1 node', loadTopology(join(projectRoot, 'topologies/three-region-federation.yaml'))],
+  ['one 3-node cluster', loadScenario(join(projectRoot, 'scenarios/node-failover.yaml')).topology],
+];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+async function readyIn(topology: Topology, oneAtATime: boolean): Promise<number> {
+  const t0 = performance.now();
+  const fed = await up(engine, topology, { name: 'bench-bringup', oneAtATime });
+  const s = (performance.now() - t0) / 1000;
+  await fed.down();
+  return s;
+}
+console.log('ready from warm images: fedsim (all nodes at once) vs one node after another (testcontainers-style)');
+for (const [label, topology] of references) {
+  const fast: number[] = [];
+  const slow: number[] = [];
+  for (const oneAtATime of [false, true, true, false]) (oneAtATime ? slow : fast).push(await readyIn(topology, oneAtATime));
+  console.log(
+    `  ${label.padEnd(20)} fedsim ${median(fast).toFixed(1)} s (${fast.map((x) => x.toFixed(1)).join(', ')})   one at a time ${median(slow).toFixed(1)} s (${slow.map((x) => x.toFixed(1)).join(', ')})   speed-up x${(median(slow) / median(fast)).toFixed(2)}`,
+  );
+}
 
 for (const file of ['two-region-federation', 'three-region-federation']) {
   const topology = loadTopology(join(projectRoot, 'topologies', `${file}.yaml`));

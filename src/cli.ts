@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: keeps a Ctrl-C that comes while the rest loads (see signals.ts).
+import './signals.js';
 import { Command, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -6,7 +8,8 @@ import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
 import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
-import { FedsimError } from './errors.js';
+import { watchCommand } from './commands/watch.js';
+import { FedsimError, reason } from './errors.js';
 import { FAULT_KINDS } from './faults/spec.js';
 
 const program = new Command('fedsim')
@@ -126,6 +129,13 @@ program
   .action(checkCommand);
 
 program
+  .command('watch')
+  .description('the live dashboard of a federation that is up: node states and active faults (q stops watching, h heals)')
+  .argument('[name]', 'the federation (default: the only one up)')
+  .option('--no-ui', 'plain, timestamped lines instead of the dashboard')
+  .action(watchCommand);
+
+program
   .command('gc')
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
   .action(gcCommand);
@@ -140,5 +150,8 @@ try {
     process.stderr.write(`fedsim: ${err.message}\n`);
     process.exit(err.exitCode);
   }
-  throw err;
+  // A bug of fedsim's: still one sentence; the stack with FEDSIM_DEBUG=1.
+  if (process.env.FEDSIM_DEBUG) throw err;
+  process.stderr.write(`fedsim: unexpected error: ${reason(err)} (FEDSIM_DEBUG=1 shows where; please report it)\n`);
+  process.exit(2);
 }

@@ -9,12 +9,12 @@ import { interruptSignal } from './interrupt.js';
 const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
 
 /** The federation a command means: the one named, or the only one that is up. */
-async function chosenFederation(engine: Engine, name?: string): Promise<string> {
+export async function chosenFederation(engine: Engine, name?: string): Promise<string> {
   if (name) return name;
   const names = await federationNames(engine);
   if (names.length === 1) return names[0]!;
   if (!names.length) throw new FedsimError('No federation is up; `fedsim up FILE` brings one up.');
-  throw new FedsimError(`${names.length} federations are up (${names.join(', ')}); choose one with --federation.`);
+  throw new FedsimError(`${names.length} federations are up (${names.join(', ')}); name one (with --federation where the command has it).`);
 }
 
 export interface FaultOptions {

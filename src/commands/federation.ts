@@ -132,9 +132,9 @@ function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, st
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
 export async function downCommand(name: string | undefined, opts: { all?: boolean }): Promise<void> {
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
-  const engine = await connectEngine();
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
   interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
+  const engine = await connectEngine();
   const names = opts.all ? await federationNames(engine) : [name!];
   for (const n of names) {
     const removed = await removeFederation(engine, n);
@@ -149,8 +149,8 @@ export async function downCommand(name: string | undefined, opts: { all?: boolea
 
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
 export async function gcCommand(): Promise<void> {
-  const engine = await connectEngine();
   interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
+  const engine = await connectEngine();
   const names = await federationNames(engine);
   let containers = 0;
   let networks = 0;

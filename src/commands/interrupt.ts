@@ -1,3 +1,5 @@
+import { takeEarlySignals } from '../signals.js';
+
 /**
  * SIGINT/SIGTERM abort the returned controller: the running command stops at its next step and
  * cleans up after itself. A second signal exits at once (the label-based `fedsim down`/`gc` remains).
@@ -15,6 +17,8 @@ export function interruptController(say: (line: string) => void, onFirst = 'stop
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // One that came while fedsim was loading counts as the first.
+  for (const sig of takeEarlySignals()) onSignal(sig);
   return controller;
 }
 

@@ -42,11 +42,22 @@ export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
   }
 }
 
+/** One ping: true when the engine answers within `timeoutMs`. */
+export async function engineAnswers(engine: Engine, timeoutMs = 3000): Promise<boolean> {
+  try {
+    await Promise.race([engine.docker.ping(), new Promise((_, reject) => setTimeout(reject, timeoutMs).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Pings the engine every `everyMs`; when `misses` pings in a row fail or take longer than
- * `everyMs`, calls `onLost` once with why. Returns a stop function.
+ * `timeoutMs`, calls `onLost` once with why. Returns a stop function. A busy engine answers a ping
+ * within milliseconds, so three slow ones in a row mean it is gone or hung.
  */
-export function watchEngine(engine: Engine, onLost: (why: string) => void, everyMs = 2000, misses = 2): () => void {
+export function watchEngine(engine: Engine, onLost: (why: string) => void, everyMs = 2000, misses = 3, timeoutMs = 5000): () => void {
   let failed = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -54,7 +65,7 @@ export function watchEngine(engine: Engine, onLost: (why: string) => void, every
     try {
       await Promise.race([
         engine.docker.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${everyMs} ms`)), everyMs).unref()),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
       ]);
       failed = 0;
     } catch (err) {

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import type Docker from 'dockerode';
 import { FedsimError, reason } from '../errors.js';
-import { type ClusterPlan, MAX_SLOTS, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { type ClusterPlan, MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
 import { answersCql, type Endpoints, regionClient } from '../workload/clients.js';
 import type { Engine } from './engine.js';
@@ -24,6 +24,11 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** How long one node may take to answer CQL before up gives up (default 180 s). */
   nodeTimeoutMs?: number;
+  /**
+   * Start each node only once the previous one answers CQL, as a single-container tool would
+   * (testcontainers-style); the bring-up benchmark's baseline. Default: all nodes at once.
+   */
+  oneAtATime?: boolean;
 }
 
 export interface RegistryEntry {
@@ -429,22 +434,27 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
 
     opts.signal?.throwIfAborted();
     const t0 = Date.now();
-    await Promise.all(
-      plan.nodes.map(async (node) => {
-        const img = nodeImages.get(node.flavor)!;
-        const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
-        await c.start();
-      }),
-    );
-    say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
     const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
-    await Promise.all(
-      plan.nodes.map(async (node) => {
-        const endpoint = endpoints[node.region]![node.address]!;
-        const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, opts.signal);
-        say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
-      }),
-    );
+    const start = async (node: NodePlan) => {
+      const img = nodeImages.get(node.flavor)!;
+      const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
+      await c.start();
+    };
+    const ready = async (node: NodePlan) => {
+      const endpoint = endpoints[node.region]![node.address]!;
+      const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, opts.signal);
+      say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
+    };
+    if (opts.oneAtATime) {
+      for (const node of plan.nodes) {
+        await start(node);
+        await ready(node);
+      }
+    } else {
+      await Promise.all(plan.nodes.map(start));
+      say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
+      await Promise.all(plan.nodes.map(ready));
+    }
     say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
 

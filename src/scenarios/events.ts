@@ -9,7 +9,8 @@ import type { TrafficSample } from './traffic.js';
  * comes from these events. Views own no logic of the run and cannot slow it: emitting is a
  * synchronous call that only records the event.
  */
-export type Phase = 'starting' | 'warm-up' | 'running' | 'healing' | 'checking' | 'done';
+/** `watching`: `fedsim watch` of a federation with no run. */
+export type Phase = 'starting' | 'warm-up' | 'running' | 'healing' | 'checking' | 'done' | 'watching';
 export type NodeState = 'up' | 'starting' | 'paused' | 'down';
 
 export interface LiveExpectation {

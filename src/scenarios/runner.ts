@@ -10,7 +10,7 @@ import { MetricsExporter } from '../monitoring/exporter.js';
 import { MonitoringServer } from '../monitoring/server.js';
 import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
-import { type Engine, watchEngine } from '../runtime/engine.js';
+import { type Engine, engineAnswers, watchEngine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation, federationNames, up } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
@@ -164,11 +164,6 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   const lost = new AbortController();
   let engineLost: string | undefined;
   const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
-  const stopEngineWatch = watchEngine(engine, (why) => {
-    engineLost = why;
-    say(`${why}: stopping the run`);
-    lost.abort(new Error(why));
-  });
   const seed = opts.seed ?? scenario.seed;
   const workload = { ...scenario.workload, seed };
   const startedAt = new Date();
@@ -183,6 +178,11 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   let completed = false;
   let stopWatching = () => {};
   const t0 = performance.now();
+  const stopEngineWatch = watchEngine(engine, (why) => {
+    engineLost = why;
+    say(`${why}: stopping the run`);
+    lost.abort(new Error(why));
+  });
   try {
     phase('starting');
     const got = await reuseOrUp(engine, loaded, opts, say);
@@ -275,6 +275,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       await history.close().catch(() => undefined);
     }
   } catch (err) {
+    // A failed engine call may come before the watchdog's verdict: ask the engine once more.
+    if (!engineLost && !(await engineAnswers(engine))) engineLost = `the Docker engine at ${engine.endpoint} stopped answering`;
     if (engineLost)
       throw new FedsimError(`The run of ${scenario.name} stopped: ${engineLost}. Once it is back, \`fedsim gc\` removes what is left.`);
     if (signal.aborted) throw new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130);
@@ -287,14 +289,19 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     faults?.release();
     if (fed) {
       const keep = completed && scenario.after !== 'down';
-      if (keep) {
-        say(`leaving federation ${fed.name} up (after: ${scenario.after})`);
-        await fed.close();
-      } else if (engineLost) {
-        await fed.close();
-      } else {
-        say(`removing federation ${fed.name}`);
-        await fed.down();
+      // Never masks the run's own outcome: a removal that fails is said, and gc is the way out.
+      try {
+        if (keep) {
+          say(`leaving federation ${fed.name} up (after: ${scenario.after})`);
+          await fed.close();
+        } else if (engineLost) {
+          await fed.close();
+        } else {
+          say(`removing federation ${fed.name}`);
+          await fed.down();
+        }
+      } catch (err) {
+        say(`could not remove federation ${fed.name} (${reason(err)}); \`fedsim gc\` removes it`);
       }
     }
   }

@@ -66,7 +66,8 @@ function Header({ s, now }: { s: ViewState; now: number }) {
     <Box justifyContent="space-between">
       <Text bold wrap="truncate">
         fedsim · {s.scenario ?? '…'}
-        {fed} · seed {s.seed ?? '-'}
+        {fed}
+        {s.phase === 'watching' ? '' : ` · seed ${s.seed ?? '-'}`}
       </Text>
       <Text>
         {' '}

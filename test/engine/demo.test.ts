@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/runtime/engine.js';
-import { federationNames } from '../../src/runtime/federation.js';
+import { federationNames, removeFederation, up } from '../../src/runtime/federation.js';
+import { duo } from './topologies.js';
 
 /**
  * `fedsim demo` as a person runs it: in a terminal (a tmux pane of 100x30), with the live
@@ -15,13 +16,28 @@ const session = `fedsim-demo-${process.pid}`;
 const out = join(mkdtempSync(join(tmpdir(), 'fedsim-demo-')), 'run');
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 
-afterAll(() => {
-  try {
-    tmux('kill-session', '-t', session);
-  } catch {
-    // already gone
+afterAll(async () => {
+  for (const s of [session, `${session}-watch`]) {
+    try {
+      tmux('kill-session', '-t', s);
+    } catch {
+      // already gone
+    }
   }
+  await removeFederation(await connectEngine(), 'watched');
 });
+
+/** Polls the pane until its screen matches, or fails with the last screen. */
+async function screenMatching(name: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let screen = '';
+  while (Date.now() < deadline) {
+    screen = tmux('capture-pane', '-p', '-t', name);
+    if (re.test(screen)) return screen;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the screen never matched ${re}:\n${screen}`);
+}
 
 describe('fedsim demo in a terminal', () => {
   it('shows the run live, a node going down, and ends on the verdict with nothing left behind', async () => {
@@ -57,4 +73,32 @@ describe('fedsim demo in a terminal', () => {
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).passed).toBe(true);
     expect(await federationNames(await connectEngine())).not.toContain('voedger-federation');
   }, 240_000);
+
+  it('fedsim watch shows a fault another process injects, h heals it, q leaves the federation up', async () => {
+    const engine = await connectEngine();
+    const fed = await up(engine, duo, { name: 'watched' });
+    await fed.close();
+    const pane = `${session}-watch`;
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      pane,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      `cd ${root} && node dist/src/cli.js watch watched; echo "EXIT=$?"; sleep 600`,
+    );
+    await screenMatching(pane, /WATCHING[\s\S]*^eu-west-1\s+● up/m);
+    execFileSync(process.execPath, [join(root, 'dist/src/cli.js'), 'fault', 'pause', 'worker-eu-eu-west-1-1', '-f', 'watched']);
+    const faulted = await screenMatching(pane, /▶ pause worker-eu-eu-west-1-1 until heal/);
+    expect(faulted).toMatch(/^eu-west-1\s+‖ 1 paused/m);
+    tmux('send-keys', '-t', pane, 'h');
+    // The heal ends with the node answering; the screen follows within a node poll.
+    await screenMatching(pane, /^eu-west-1\s+● up[\s\S]*none active[\s\S]*1 done/m);
+    tmux('send-keys', '-t', pane, 'q');
+    await screenMatching(pane, /EXIT=0/);
+    expect(await federationNames(engine)).toContain('watched');
+  }, 180_000);
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,26 +7,9 @@ import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { federationNames, removeFederation } from '../../src/runtime/federation.js';
 import { loadHistory } from '../../src/workload/history.js';
+import { fedsimRun, root } from './fedsim.js';
 
-const root = join(import.meta.dirname, '../..');
-const cli = join(root, 'dist/src/cli.js');
 const out = mkdtempSync(join(tmpdir(), 'fedsim-runs-'));
-
-/** `fedsim run` as a user runs it, asynchronously so the test's own timers keep going. */
-function fedsimRun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli, 'run', ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 afterAll(async () => {
   const engine = await connectEngine();
