@@ -28,29 +28,39 @@ const fed = await up(
   { name: 'bench-fidelity' },
 );
 
-/** p50 and p99 of N sequential queries, after 20 that open connections and warm the JIT. */
-async function sample(client: cassandra.Client): Promise<{ p50: number; p99: number }> {
-  const query = 'SELECT release_version FROM system.local';
-  for (let i = 0; i < 20; i++) await client.execute(query, [], { prepare: true });
-  const ms: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    await client.execute(query, [], { prepare: true });
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: ms[Math.floor(N / 2)]!, p99: ms[Math.floor(N * 0.99)]! };
+const QUERY = 'SELECT release_version FROM system.local';
+const percentiles = (ms: number[]) => {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(N / 2)]!, p99: sorted[Math.floor(N * 0.99)]! };
+};
+
+/**
+ * N queries on each path, the two paths taking turns query by query so that the shared machine's
+ * drift hits both alike, after 50 on each that open connections and warm the JIT.
+ */
+async function sample(direct: cassandra.Client, gateway: cassandra.Client) {
+  for (let i = 0; i < 50; i++) for (const c of [direct, gateway]) await c.execute(QUERY, [], { prepare: true });
+  const d: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < N; i++)
+    for (const [c, into] of [
+      [direct, d],
+      [gateway, g],
+    ] as const) {
+      const t0 = performance.now();
+      await c.execute(QUERY, [], { prepare: true });
+      into.push(performance.now() - t0);
+    }
+  return { direct: percentiles(d), gateway: percentiles(g) };
 }
 
 try {
   const node = fed.plan.nodes[0]!;
   const direct = new cassandra.Client({ contactPoints: [`${node.address}:9042`], localDataCenter: 'db' });
-  console.log(`one-way latency configured each way; ${N} sequential queries per path, same run`);
+  console.log(`one-way latency configured each way; ${N} queries per path, the paths taking turns query by query`);
   console.log('  one-way   direct p50/p99     gateway p50/p99     added p50 (configured RTT)   error');
   for (const l of LATENCIES) {
-    // Direct and gateway alternate per latency so that drift on the shared machine hits both.
-    const d = await sample(direct);
-    const g = await sample(fed.client(`c${l}`, 'main'));
+    const { direct: d, gateway: g } = await sample(direct, fed.client(`c${l}`, 'main'));
     const added = g.p50 - d.p50;
     const rtt = 2 * l;
     const error = added - rtt;
