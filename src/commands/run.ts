@@ -33,7 +33,8 @@ async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCom
   const control = new RunControl();
   const stopDashboard = live
     ? showDashboard(store, {
-        onQuit: () => interrupt.abort(new Error('quit from the dashboard')),
+        // Like signals: the first stops, heals and cleans up; the second exits at once (gc remains).
+        onQuit: () => (interrupt.signal.aborted ? process.exit(130) : interrupt.abort(new Error('quit from the dashboard'))),
         onHeal: () => control.heal() || store.emit({ type: 'line', line: 'nothing to heal yet' }),
       })
     : () => {};

@@ -223,8 +223,9 @@ export function Dashboard({ store, onQuit, onHeal }: { store: ViewStore; onQuit:
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
-  useInput((input) => {
-    if (input === 'q') onQuit();
+  useInput((input, key) => {
+    // The terminal is in raw mode while ink reads keys: Ctrl-C arrives here, not as SIGINT.
+    if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
     else if (input === 'h') onHeal();
     else if (input === '?') setHelp((x) => !x);
   });

@@ -173,14 +173,16 @@ describe('dashboard panels', () => {
     expect(d.frame()).toMatch(/verdict: FAIL · run folder runs\/x/);
   });
 
-  it('keys: q quits, h heals, ? shows the keys', async () => {
+  it('keys: q and Ctrl-C quit, h heals, ? shows the keys', async () => {
     const d = open();
     await settle();
     d.ui.stdin.write('h');
     d.ui.stdin.write('q');
+    // Ctrl-C: in raw mode it is a key, not a signal.
+    d.ui.stdin.write('\u0003');
     d.ui.stdin.write('?');
     await settle();
-    expect(d.calls).toEqual({ quit: 1, heal: 1 });
+    expect(d.calls).toEqual({ quit: 2, heal: 1 });
     expect(d.frame()).toMatch(/q quit \(heals and cleans up\) · h heal now/);
   });
 
