@@ -121,7 +121,7 @@ function Regions({ s, width }: { s: ViewState; width: number }) {
   );
 }
 
-/** The matrix of regions: configured one-way latency there and back / median measured now; faults marked. */
+/** The matrix of regions: configured round trip / median the workload measures now, in ms; faults marked. */
 function Links({ s, width }: { s: ViewState; width: number }) {
   const plan = s.plan;
   if (!plan || plan.regions.length < 2) return null;

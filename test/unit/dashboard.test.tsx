@@ -2,10 +2,13 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultRecord } from '../../src/faults/log.js';
 import type { RunEvent } from '../../src/scenarios/events.js';
+import { TrafficSampler } from '../../src/scenarios/traffic.js';
 import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
 import { Dashboard, ViewStore } from '../../src/ui/dashboard.js';
 import { plainLines } from '../../src/ui/plain.js';
+import { HistoryWriter } from '../../src/workload/history.js';
+import { WorkloadSchema } from '../../src/workload/spec.js';
 
 const plan = planFederation(
   parseTopology({
@@ -252,5 +255,35 @@ describe('plain lines', () => {
       '[+   6.0s] progress: eu-west-1 20 op/s p99 9 ms',
       '[+  11.0s] progress: eu-west-1 20 op/s p99 9 ms',
     ]);
+  });
+});
+
+describe('live traffic', () => {
+  it('counts each operation once, when it completes, per region and per link', () => {
+    const w = new HistoryWriter({
+      type: 'meta',
+      federation: 'f',
+      shape: 'federation',
+      regions: ['us', 'eu'],
+      clusters: {
+        main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
+        w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
+      },
+      workload: WorkloadSchema.parse({}),
+      startedAt: '',
+    });
+    const sampler = new TrafficSampler(w.history, 0);
+    w.add({ type: 'invoke', id: 1, t: 100, region: 'us', kind: 'write', workspace: 'a', cluster: 'w', element: 1 });
+    w.add({ type: 'invoke', id: 2, t: 200, region: 'us', kind: 'write', workspace: 'a', cluster: 'w', element: 2 });
+    w.add({ type: 'ok', id: 1, t: 180, coordinator: 'w-eu-1' });
+    const first = sampler.sample(1000);
+    expect(first.regions.us).toEqual({ opsPerSec: 1, errorsPerSec: 0, p50: 80, p99: 80 });
+    expect(first.regions.eu).toMatchObject({ opsPerSec: 0 });
+    expect(first.links).toEqual({ 'us->eu': 80 });
+    // The one in flight at the first sample is counted at the second, and only there.
+    w.add({ type: 'fail', id: 2, t: 1500, error: 'x' });
+    const second = sampler.sample(2000);
+    expect(second.regions.us).toMatchObject({ opsPerSec: 1, errorsPerSec: 1 });
+    expect(sampler.sample(3000).regions.us).toMatchObject({ opsPerSec: 0, errorsPerSec: 0 });
   });
 });
