@@ -9,7 +9,8 @@ export default defineConfig({
     // A known cassandra-driver bug that fault tests provoke on purpose (see isDriverRefreshBug).
     onUnhandledError: (err) => !isDriverRefreshBug(err),
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
+      // Colour forced: without a terminal ink would draw none, and the NO_COLOR test could not fail.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' } } },
       {
         test: {
           name: 'engine',

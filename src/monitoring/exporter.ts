@@ -1,6 +1,6 @@
 import { nodeIndex, servingRegion } from '../checkers/routing.js';
 import type { FaultRecord } from '../faults/log.js';
-import type { History, Op } from '../workload/history.js';
+import { CompletedOps, type History, type Op } from '../workload/history.js';
 
 /**
  * fedsim's own metrics in Prometheus' text format, from the run's history and fault log: operations
@@ -24,8 +24,7 @@ interface Histogram {
 }
 
 export class MetricsExporter {
-  private seen = 0;
-  private pending: Op[] = [];
+  private readonly completed: CompletedOps;
   private readonly operations = new Map<string, { labels: Labels; value: number }>();
   private readonly latency = new Map<string, Histogram>();
   private readonly nodes: ReturnType<typeof nodeIndex>;
@@ -35,6 +34,7 @@ export class MetricsExporter {
     private readonly faults: () => FaultRecord[],
   ) {
     this.nodes = nodeIndex(history);
+    this.completed = new CompletedOps(history);
   }
 
   private count(op: Op): void {
@@ -61,13 +61,7 @@ export class MetricsExporter {
   }
 
   render(): string {
-    const fresh = this.pending.concat(this.history.ops.slice(this.seen));
-    this.seen = this.history.ops.length;
-    this.pending = [];
-    for (const op of fresh) {
-      if (op.complete === undefined) this.pending.push(op);
-      else this.count(op);
-    }
+    for (const op of this.completed.next()) this.count(op);
     const out = [
       '# HELP fedsim_operations_total Workload operations by client region, target cluster and region, kind and outcome.',
       '# TYPE fedsim_operations_total counter',

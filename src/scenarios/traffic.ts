@@ -1,5 +1,5 @@
 import { nodeIndex, servingRegion } from '../checkers/routing.js';
-import type { History, Op } from '../workload/history.js';
+import { CompletedOps, type History, type Op } from '../workload/history.js';
 
 /**
  * Live traffic, sampled from the history as it grows: per client region the operations and errors
@@ -29,8 +29,7 @@ function percentile(sorted: number[], p: number): number | undefined {
 }
 
 export class TrafficSampler {
-  private seen = 0;
-  private pending: Op[] = [];
+  private readonly completed: CompletedOps;
   private last: number;
 
   constructor(
@@ -38,14 +37,11 @@ export class TrafficSampler {
     start: number,
   ) {
     this.last = start;
+    this.completed = new CompletedOps(history);
   }
 
   sample(now: number): TrafficSample {
-    const ops = this.history.ops;
-    const fresh = this.pending.concat(ops.slice(this.seen));
-    this.seen = ops.length;
-    const done = fresh.filter((o) => o.complete !== undefined);
-    this.pending = fresh.filter((o) => o.complete === undefined);
+    const done = this.completed.next();
     const windowMs = Math.max(1, now - this.last);
     this.last = now;
     const nodes = nodeIndex(this.history);

@@ -229,3 +229,18 @@ export async function loadHistory(file: string): Promise<History> {
   if (!h) throw new FedsimError(`${file}: empty; expected a fedsim history.`);
   return h;
 }
+
+/** Hands out each operation of a growing history once, at the first call after it completed. */
+export class CompletedOps {
+  private seen = 0;
+  private pending: Op[] = [];
+
+  constructor(private readonly history: History) {}
+
+  next(): Op[] {
+    const fresh = this.pending.concat(this.history.ops.slice(this.seen));
+    this.seen = this.history.ops.length;
+    this.pending = fresh.filter((o) => o.complete === undefined);
+    return fresh.filter((o) => o.complete !== undefined);
+  }
+}

@@ -10,27 +10,11 @@ import type { FaultRecord } from '../../src/faults/log.js';
 import { OpGenerator } from '../../src/workload/generator.js';
 import { type History, type HistoryLine, HistoryWriter, loadHistory, type MetaLine } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
-
-const workload = WorkloadSchema.parse({});
-const meta = (shape: 'federation' | 'stretched' = 'federation'): MetaLine => ({
-  type: 'meta',
-  federation: 'h',
-  shape,
-  regions: ['us', 'eu'],
-  clusters:
-    shape === 'federation'
-      ? {
-          main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
-          w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
-        }
-      : { geo: { regions: ['us', 'eu'], role: 'stretched', nodes: { 'geo-us-1': 'us', 'geo-eu-1': 'eu' } } },
-  workload,
-  startedAt: '2026-11-21T00:00:00.000Z',
-});
+import { killRecord, metaLine } from './histories.js';
 
 /** A history from lines, through the same writer a run uses. */
 function history(lines: Exclude<HistoryLine, MetaLine>[], shape?: 'federation' | 'stretched'): History {
-  const w = new HistoryWriter(meta(shape));
+  const w = new HistoryWriter(metaLine(shape));
   for (const l of lines) w.add(l);
   return w.history;
 }
@@ -192,17 +176,7 @@ describe('latency', () => {
 });
 
 describe('availability', () => {
-  const fault: FaultRecord = {
-    id: 'f1',
-    kind: 'kill',
-    target: 'w-eu-1',
-    params: {},
-    directions: [],
-    nodes: ['w-eu-1'],
-    asked: { t: 990, wall: '' },
-    effect: { t: 1000, wall: '' },
-    undone: { t: 3000, wall: '' },
-  };
+  const fault = killRecord({ id: 'f1', asked: { t: 990, wall: '' }, effect: { t: 1000, wall: '' }, undone: { t: 3000, wall: '' } });
   const lines = [
     ...op('write', { ws: 'a', element: 1, t: 500 }),
     ...op('write', { ws: 'a', element: 2, t: 1200, outcome: 'info', ms: 300 }),
@@ -264,13 +238,13 @@ describe('history files', () => {
   it('load back to the same operations; a broken line names its place', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsim-history-'));
     const file = join(dir, 'history.jsonl');
-    const w = new HistoryWriter(meta(), file);
+    const w = new HistoryWriter(metaLine(), file);
     for (const l of [...op('write', { ws: 'a', element: 7 }), finalRead('a', [7])]) w.add(l);
     await w.close();
     const back = await loadHistory(file);
     expect(back.ops).toEqual(w.history.ops);
     expect(back.finalReads).toEqual(w.history.finalReads);
-    writeFileSync(join(dir, 'bad.jsonl'), `${JSON.stringify(meta())}\n{"type":"invoke"\n`);
+    writeFileSync(join(dir, 'bad.jsonl'), `${JSON.stringify(metaLine())}\n{"type":"invoke"\n`);
     await expect(loadHistory(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad\.jsonl:2: not a JSON line/);
     writeFileSync(join(dir, 'nometa.jsonl'), '{"type":"ok","id":1}\n');
     await expect(loadHistory(join(dir, 'nometa.jsonl'))).rejects.toThrow(/starts with its meta line/);

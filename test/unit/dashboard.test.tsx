@@ -8,7 +8,7 @@ import { parseTopology } from '../../src/topology/schema.js';
 import { Dashboard, ViewStore } from '../../src/ui/dashboard.js';
 import { plainLines } from '../../src/ui/plain.js';
 import { HistoryWriter } from '../../src/workload/history.js';
-import { WorkloadSchema } from '../../src/workload/spec.js';
+import { metaLine } from './histories.js';
 
 const plan = planFederation(
   parseTopology({
@@ -221,6 +221,10 @@ describe('dashboard panels', () => {
   });
 
   it('uses no color under NO_COLOR', async () => {
+    // The unit project forces colour (FORCE_COLOR), so without NO_COLOR the same screen has some.
+    const colored = open([{ type: 'nodes', states: { ...allUp, [eu2]: 'down' } }]);
+    await settle();
+    expect(colored.ui.lastFrame()).toMatch(new RegExp(`${ESC}\\[3[0-7]m`));
     process.env.NO_COLOR = '1';
     try {
       const d = open([{ type: 'nodes', states: { ...allUp, [eu2]: 'down' } }]);
@@ -260,18 +264,7 @@ describe('plain lines', () => {
 
 describe('live traffic', () => {
   it('counts each operation once, when it completes, per region and per link', () => {
-    const w = new HistoryWriter({
-      type: 'meta',
-      federation: 'f',
-      shape: 'federation',
-      regions: ['us', 'eu'],
-      clusters: {
-        main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
-        w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
-      },
-      workload: WorkloadSchema.parse({}),
-      startedAt: '',
-    });
+    const w = new HistoryWriter(metaLine());
     const sampler = new TrafficSampler(w.history, 0);
     w.add({ type: 'invoke', id: 1, t: 100, region: 'us', kind: 'write', workspace: 'a', cluster: 'w', element: 1 });
     w.add({ type: 'invoke', id: 2, t: 200, region: 'us', kind: 'write', workspace: 'a', cluster: 'w', element: 2 });

@@ -14,6 +14,7 @@ import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
+import { killRecord, metaLine } from './histories.js';
 
 const root = join(import.meta.dirname, '../..');
 const topology = parseTopology({
@@ -63,21 +64,8 @@ describe('monitoring configuration', () => {
 });
 
 describe("fedsim's metrics", () => {
-  const meta = {
-    type: 'meta' as const,
-    federation: 'mon',
-    shape: 'federation' as const,
-    regions: ['us', 'eu'],
-    clusters: {
-      main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
-      w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
-    },
-    workload: WorkloadSchema.parse({}),
-    startedAt: '',
-  };
-
   it('counts operations by outcome, times the successful ones per pair, and shows active faults', () => {
-    const w = new HistoryWriter(meta);
+    const w = new HistoryWriter(metaLine());
     const faults: FaultRecord[] = [];
     const exporter = new MetricsExporter(w.history, () => faults);
     w.add({ type: 'invoke', id: 1, t: 0, region: 'us', kind: 'write', workspace: 'a', cluster: 'w', element: 1 });
@@ -88,16 +76,7 @@ describe("fedsim's metrics", () => {
       /fedsim_operations_total\{client_region="us",target_cluster="w",target_region="eu",kind="write",outcome="ok"\} 1/,
     );
     w.add({ type: 'fail', id: 2, t: 20, error: 'x' });
-    faults.push({
-      id: 'f',
-      kind: 'kill',
-      target: 'w-eu-1',
-      params: {},
-      directions: [],
-      nodes: ['w-eu-1'],
-      asked: { t: 0, wall: '' },
-      effect: { t: 1, wall: '' },
-    });
+    faults.push(killRecord());
     const text = exporter.render();
     expect(text).toMatch(
       /fedsim_operations_total\{client_region="eu",target_cluster="w",target_region="eu",kind="write",outcome="fail"\} 1/,
@@ -118,17 +97,7 @@ describe("fedsim's metrics", () => {
 });
 
 describe('alert expectations', () => {
-  const fault: FaultRecord = {
-    id: 'f',
-    kind: 'kill',
-    target: 'w-eu-1',
-    params: {},
-    directions: [],
-    nodes: ['w-eu-1'],
-    asked: { t: 9_900, wall: '' },
-    effect: { t: 10_000, wall: '' },
-    undone: { t: 30_000, wall: '' },
-  };
+  const fault = killRecord({ asked: { t: 9_900, wall: '' }, effect: { t: 10_000, wall: '' }, undone: { t: 30_000, wall: '' } });
   const line = (t: number, status: 'firing' | 'resolved', fingerprint = 'a'): AlertLine => ({
     type: 'alert',
     t,

@@ -10,7 +10,7 @@ import { loadScenario } from '../../src/scenarios/file.js';
 import { type ScenarioInput, ScenarioSchema } from '../../src/scenarios/schema.js';
 import { planTimeline } from '../../src/scenarios/timeline.js';
 import { HistoryWriter } from '../../src/workload/history.js';
-import { WorkloadSchema } from '../../src/workload/spec.js';
+import { metaLine } from './histories.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedsim-scenarios-'));
 const topology = {
@@ -103,18 +103,7 @@ describe('the timeline', () => {
 
 describe('reports', () => {
   const s = scenario({ expect: { latency: [{ pair: 'remote', p99: '1ms' }], steady: { window: '1s', maxErrorRate: 0 } } });
-  const w = new HistoryWriter({
-    type: 'meta',
-    federation: 'unit',
-    shape: 'federation',
-    regions: ['us', 'eu'],
-    clusters: {
-      main: { regions: ['us'], role: 'main', nodes: { 'main-us-1': 'us' } },
-      w: { regions: ['eu'], role: 'worker', nodes: { 'w-eu-1': 'eu' } },
-    },
-    workload: WorkloadSchema.parse({}),
-    startedAt: '',
-  });
+  const w = new HistoryWriter(metaLine());
   for (let id = 0; id < 20; id++) {
     w.add({ type: 'invoke', id, t: id * 100, region: 'us', kind: 'read', workspace: 'eu-w0', cluster: 'w', element: 1 });
     w.add({ type: id === 15 ? 'fail' : 'ok', id, t: id * 100 + 30, coordinator: id === 15 ? undefined : 'w-eu-1' });
