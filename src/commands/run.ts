@@ -7,7 +7,7 @@ import { imageSourceFrom } from '../runtime/images.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
 import { type LoadedScenario, loadScenario } from '../scenarios/file.js';
 import { runScenario } from '../scenarios/runner.js';
-import { showDashboard, ViewStore } from '../ui/dashboard.js';
+import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
 import { interruptController } from './interrupt.js';
 
@@ -25,7 +25,7 @@ export interface RunCommandOptions {
  */
 async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
   if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new FedsimError(`--seed expects a whole number, got "${opts.seed}".`);
-  const live = opts.ui !== false && process.stdout.isTTY && process.stdin.isTTY;
+  const live = dashboardWanted(opts.ui);
   const store = new ViewStore();
   const plain = plainLines((line) => process.stderr.write(`${line}\n`));
   const emit: Emit = live ? store.emit : plain;

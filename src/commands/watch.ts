@@ -5,7 +5,7 @@ import { type ActiveFault, describeFault, Faults } from '../runtime/faults.js';
 import { attach } from '../runtime/federation.js';
 import { watchNodes } from '../runtime/watch.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
-import { showDashboard, ViewStore } from '../ui/dashboard.js';
+import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
 import { chosenFederation } from './faults.js';
 import { interruptController } from './interrupt.js';
@@ -37,7 +37,7 @@ function asRecord(f: ActiveFault): FaultRecord {
 export async function watchCommand(name: string | undefined, opts: { ui?: boolean }): Promise<void> {
   const engine = await connectEngine();
   const fed = await attach(engine, await chosenFederation(engine, name));
-  const live = opts.ui !== false && process.stdout.isTTY && process.stdin.isTTY;
+  const live = dashboardWanted(opts.ui);
   const store = new ViewStore();
   const emit: Emit = live ? store.emit : plainLines((line) => process.stderr.write(`${line}\n`));
   const stop = interruptController((line) => emit({ type: 'line', line }), 'stopped watching; the federation stays up');

@@ -252,9 +252,28 @@ export function Dashboard({ store, onQuit, onHeal }: { store: ViewStore; onQuit:
   );
 }
 
+const set = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+
+/**
+ * Whether a command draws the live dashboard: on a terminal (stdin and stdout), unless --no-ui, and
+ * not in CI (CI or CONTINUOUS_INTEGRATION set), whose logs want the plain lines even when a job has a TTY.
+ */
+export function dashboardWanted(
+  ui: boolean | undefined,
+  where: { stdinTTY?: boolean; stdoutTTY?: boolean; env: NodeJS.ProcessEnv } = {
+    stdinTTY: process.stdin.isTTY,
+    stdoutTTY: process.stdout.isTTY,
+    env: process.env,
+  },
+): boolean {
+  const inCi = set(where.env.CI) || set(where.env.CONTINUOUS_INTEGRATION);
+  return ui !== false && Boolean(where.stdinTTY) && Boolean(where.stdoutTTY) && !inCi;
+}
+
 /** Draws the dashboard on the terminal until the returned stop is called (which leaves the last screen). */
 export function showDashboard(store: ViewStore, actions: { onQuit: () => void; onHeal: () => void }): () => void {
-  const app = render(<Dashboard store={store} {...actions} />, { exitOnCtrlC: false, patchConsole: false });
+  // fedsim has decided (dashboardWanted); ink's own CI guess would otherwise draw only the last frame.
+  const app = render(<Dashboard store={store} {...actions} />, { exitOnCtrlC: false, patchConsole: false, interactive: true });
   return () => {
     app.rerender(<Dashboard store={store} {...actions} />);
     app.unmount();

@@ -15,9 +15,11 @@ const root = join(import.meta.dirname, '../..');
 const session = `fedsim-demo-${process.pid}`;
 const out = join(mkdtempSync(join(tmpdir(), 'fedsim-demo-')), 'run');
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+/** A person's terminal: CI is unset, as it is outside CI (where fedsim prints plain lines instead). */
+const person = 'env -u CI -u CONTINUOUS_INTEGRATION';
 
 afterAll(async () => {
-  for (const s of [session, `${session}-watch`]) {
+  for (const s of [session, `${session}-watch`, `${session}-ci`]) {
     try {
       tmux('kill-session', '-t', s);
     } catch {
@@ -50,7 +52,7 @@ describe('fedsim demo in a terminal', () => {
       '100',
       '-y',
       '30',
-      `cd ${root} && node dist/src/cli.js demo --out ${out}; echo "EXIT=$?"; sleep 600`,
+      `cd ${root} && ${person} node dist/src/cli.js demo --out ${out}; echo "EXIT=$?"; sleep 600`,
     );
     const screens: string[] = [];
     const deadline = Date.now() + 220_000;
@@ -88,7 +90,7 @@ describe('fedsim demo in a terminal', () => {
       '100',
       '-y',
       '30',
-      `cd ${root} && node dist/src/cli.js watch watched; echo "EXIT=$?"; sleep 600`,
+      `cd ${root} && ${person} node dist/src/cli.js watch watched; echo "EXIT=$?"; sleep 600`,
     );
     await screenMatching(pane, /WATCHING[\s\S]*^eu-west-1\s+● up/m);
     execFileSync(process.execPath, [join(root, 'dist/src/cli.js'), 'fault', 'pause', 'worker-eu-eu-west-1-1', '-f', 'watched']);
@@ -99,6 +101,24 @@ describe('fedsim demo in a terminal', () => {
     await screenMatching(pane, /^eu-west-1\s+● up[\s\S]*none active[\s\S]*1 done/m);
     tmux('send-keys', '-t', pane, 'q');
     await screenMatching(pane, /EXIT=0/);
+    expect(await federationNames(engine)).toContain('watched');
+    // The same terminal in a CI job: plain lines a log can keep, and Ctrl-C stops watching.
+    const ci = `${session}-ci`;
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      ci,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      `cd ${root} && CI=true node dist/src/cli.js watch watched; echo "EXIT=$?"; sleep 600`,
+    );
+    const plain = await screenMatching(ci, /\] phase: watching/);
+    expect(plain).not.toMatch(/WATCHING/);
+    tmux('send-keys', '-t', ci, 'C-c');
+    await screenMatching(ci, /SIGINT: stopped watching; the federation stays up[\s\S]*EXIT=0/);
     expect(await federationNames(engine)).toContain('watched');
   }, 180_000);
 });

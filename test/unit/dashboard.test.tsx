@@ -5,7 +5,7 @@ import type { RunEvent } from '../../src/scenarios/events.js';
 import { TrafficSampler } from '../../src/scenarios/traffic.js';
 import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
-import { Dashboard, ViewStore } from '../../src/ui/dashboard.js';
+import { Dashboard, dashboardWanted, ViewStore } from '../../src/ui/dashboard.js';
 import { plainLines } from '../../src/ui/plain.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { metaLine } from './histories.js';
@@ -234,6 +234,20 @@ describe('dashboard panels', () => {
     } finally {
       delete process.env.NO_COLOR;
     }
+  });
+});
+
+describe('dashboard or plain lines', () => {
+  const terminal = { stdinTTY: true, stdoutTTY: true, env: {} };
+  it('the dashboard on a terminal; plain lines with --no-ui, without a TTY either way, or in CI', () => {
+    expect(dashboardWanted(undefined, terminal)).toBe(true);
+    expect(dashboardWanted(false, terminal)).toBe(false);
+    expect(dashboardWanted(undefined, { ...terminal, stdoutTTY: false })).toBe(false);
+    expect(dashboardWanted(undefined, { ...terminal, stdinTTY: undefined })).toBe(false);
+    expect(dashboardWanted(undefined, { ...terminal, env: { CI: 'true' } })).toBe(false);
+    expect(dashboardWanted(undefined, { ...terminal, env: { CONTINUOUS_INTEGRATION: '1' } })).toBe(false);
+    expect(dashboardWanted(undefined, { ...terminal, env: { CI: 'false' } })).toBe(true);
+    expect(dashboardWanted(undefined, { ...terminal, env: { CI: '' } })).toBe(true);
   });
 });
 
