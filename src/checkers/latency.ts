@@ -7,7 +7,7 @@ import type { Verdict } from './verdict.js';
 
 /**
  * Latency per pair (client region -> region of the cluster that served it): p50, p95, p99 and max
- * of successful operations, from an HDR histogram (microsecond values, 3 significant digits), with
+ * of the successful operations of the measured run (setup and warm-up left out), from an HDR histogram (microsecond values, 3 significant digits), with
  * thresholds. A pair is `A->B`, `local` (every pair with A = B), `remote` (every other) or `*`.
  */
 export const LatencyThresholdSchema = z.strictObject({
@@ -40,12 +40,13 @@ function applies(threshold: string, from: string, to: string): boolean {
   return threshold === `${from}->${to}`;
 }
 
-/** Latency figures of the successful operations, grouped by `keyOf(client region, serving region)`. */
+/** Latency figures of the measured run's successful operations, by `keyOf(client region, serving region)`. */
 function latencyBy(h: History, keyOf: (from: string, to: string) => string): PairLatency[] {
   const nodes = nodeIndex(h);
   const histograms = new Map<string, hdr.Histogram>();
+  const from = h.runStart ?? Number.NEGATIVE_INFINITY;
   for (const op of h.ops) {
-    if (op.outcome !== 'ok' || op.complete === undefined) continue;
+    if (op.outcome !== 'ok' || op.complete === undefined || op.invoke < from) continue;
     const key = keyOf(op.region, servingRegion(h, nodes, op));
     let hist = histograms.get(key);
     if (!hist) {

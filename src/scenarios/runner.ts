@@ -219,6 +219,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       await w.setup();
       await w.run(scenario.warmup);
       const runStart = clock.now();
+      history.add({ type: 'run', t: runStart });
       const steps = planTimeline(scenario, seed);
       emit({ type: 'timeline', steps, runStart: Date.now() });
       phase('running', workload.duration);

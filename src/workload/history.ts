@@ -77,7 +77,13 @@ export interface ResidencyLine {
   error?: string;
 }
 
-export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine;
+/** The measured run begins: the warm-up (and the setup before it) is over. */
+export interface RunLine {
+  type: 'run';
+  t: number;
+}
+
+export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine | RunLine;
 
 /** One operation, its invoke and completion joined. */
 export interface Op {
@@ -98,6 +104,8 @@ export interface Op {
 
 export interface History {
   meta: MetaLine;
+  /** When the measured run began; absent in a history with no warm-up mark (every op is measured). */
+  runStart?: number;
   ops: Op[];
   registry?: RegistryLine;
   finalReads: FinalReadLine[];
@@ -187,6 +195,9 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
       if (line.error) op.error = line.error;
       return;
     }
+    case 'run':
+      h.runStart = line.t;
+      return;
     case 'registry':
       h.registry = line;
       return;

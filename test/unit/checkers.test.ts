@@ -173,6 +173,18 @@ describe('latency', () => {
     expect(v.status).toBe('fail');
     expect(v.summary).toMatch(/us->eu p95 95\.\d ms > 50 ms/);
   });
+
+  it('leaves out the setup and warm-up: only operations begun after the run mark count', () => {
+    // A cold start: the first 20 operations take a second each, then the run begins at t = 50 000.
+    const cold = Array.from({ length: 20 }, (_, i) => op('read', { ws: 'a', element: 1, region: 'us', ms: 1000, t: i * 100 })).flat();
+    const warm = lines.map((l) => ({ ...l, t: l.t + 50_000 }));
+    const p99 = [LatencyThresholdSchema.parse({ pair: 'us->eu', p99: '150ms' })];
+    const unmarked = checkLatency(history([...cold, ...warm]), p99);
+    expect(unmarked.status).toBe('fail');
+    const marked = checkLatency(history([...cold, { type: 'run', t: 50_000 }, ...warm]), p99);
+    expect(marked.status).toBe('pass');
+    expect(marked.evidence).toMatchObject({ pairs: [{ pair: 'us->eu', count: 100 }] });
+  });
 });
 
 describe('availability', () => {
@@ -239,10 +251,11 @@ describe('history files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsim-history-'));
     const file = join(dir, 'history.jsonl');
     const w = new HistoryWriter(metaLine(), file);
-    for (const l of [...op('write', { ws: 'a', element: 7 }), finalRead('a', [7])]) w.add(l);
+    for (const l of [...op('write', { ws: 'a', element: 7 }), { type: 'run', t: 40 } as const, finalRead('a', [7])]) w.add(l);
     await w.close();
     const back = await loadHistory(file);
     expect(back.ops).toEqual(w.history.ops);
+    expect(back.runStart).toBe(40);
     expect(back.finalReads).toEqual(w.history.finalReads);
     writeFileSync(join(dir, 'bad.jsonl'), `${JSON.stringify(metaLine())}\n{"type":"invoke"\n`);
     await expect(loadHistory(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad\.jsonl:2: not a JSON line/);
