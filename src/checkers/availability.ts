@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FaultRecord } from '../faults/log.js';
 import { duration } from '../topology/duration.js';
 import type { History, Op } from '../workload/history.js';
+import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -22,9 +23,18 @@ export const AvailabilityOptionsSchema = z.strictObject({
     .optional()
     .describe('highest share of failed or unknown operations among those no fault touched: the rest of the federation did not notice'),
   failWhileFaulted: z
-    .array(z.enum(['create', 'write', 'read', 'read-all']))
+    .array(
+      z
+        .string()
+        .regex(
+          new RegExp(`^(create|write|read|read-all)(@(${CONSISTENCIES.join('|')}))?$`),
+          'expected an operation kind (create, write, read, read-all), optionally at a level: write@EACH_QUORUM',
+        ),
+    )
     .optional()
-    .describe('kinds of operation that must fail while a fault touching them is in effect (e.g. create while the Main Cluster is down)'),
+    .describe(
+      'operations that must fail while a fault touching them is in effect and succeed again after it is undone (create while the Main Cluster is down; write@EACH_QUORUM while a site is); their failures until then (until recoveryWithin after the undo, when given) are left out of the error rate',
+    ),
 });
 export type AvailabilityOptions = z.output<typeof AvailabilityOptionsSchema>;
 
@@ -37,8 +47,29 @@ export interface FaultAvailability {
   firstFailureAfter?: number;
   /** ms from the fault being undone to the first success among the operations it touched. */
   recoveredAfter?: number;
-  /** Per kind named in failWhileFaulted: touched operations begun while the fault was in effect, how many succeeded, and one error. */
-  whileFaulted?: Record<string, { tried: number; succeeded: number; error?: string }>;
+  /**
+   * Per operation named in failWhileFaulted: those touched and begun while the fault was in effect,
+   * how many succeeded and one error; then those begun after it was undone, the ms from undo to
+   * the first of them that succeeded, and how many failed after that first success.
+   */
+  whileFaulted?: Record<
+    string,
+    { tried: number; succeeded: number; error?: string; triedAfter: number; recoveredAfter?: number; relapsed: number }
+  >;
+}
+
+/** The level an operation ran at: its own when the workload mixes levels, else its kind's. */
+function levelOf(h: History, op: Op): Consistency {
+  if (op.consistency) return op.consistency;
+  const c = h.meta.workload.consistency;
+  const levels = op.kind === 'create' ? c.registry : op.kind === 'write' ? c.write : c.read;
+  return typeof levels === 'string' ? levels : 'LOCAL_QUORUM';
+}
+
+/** Whether an operation is the one a failWhileFaulted entry names: `kind` or `kind@LEVEL`. */
+function named(h: History, entry: string, op: Op): boolean {
+  const [kind, level] = entry.split('@');
+  return op.kind === kind && (level === undefined || levelOf(h, op) === level);
 }
 
 function touches(h: History, f: FaultRecord, op: Op): boolean {
@@ -63,9 +94,8 @@ function errorWindows(h: History, width: number): { t: number; ok: number; error
 
 export function checkAvailability(h: History, faults: FaultRecord[], options: Partial<AvailabilityOptions> = {}): Verdict {
   const opts = AvailabilityOptionsSchema.parse(options);
-  const total = h.ops.length;
-  const errors = h.ops.filter((o) => o.outcome !== 'ok').length;
-  const rate = total ? errors / total : 0;
+  /** Failures failWhileFaulted expects (from a fault's effect until recovered): left out of the error rate. */
+  const expectedFailures = new Set<Op>();
   const perFault: FaultAvailability[] = [];
   for (const f of faults) {
     if (!f.effect) continue;
@@ -84,19 +114,41 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
       if (firstOk !== undefined) row.recoveredAfter = firstOk - undone;
     }
     if (opts.failWhileFaulted) {
-      const during = touched.filter((o) => o.invoke >= effect && o.invoke < (f.undone?.t ?? Infinity));
+      const undone = f.undone?.t ?? Infinity;
+      const during = touched.filter((o) => o.invoke >= effect && o.invoke < undone);
       row.whileFaulted = Object.fromEntries(
-        opts.failWhileFaulted.map((kind) => {
-          const ops = during.filter((o) => o.kind === kind);
+        opts.failWhileFaulted.map((entry) => {
+          const ops = during.filter((o) => named(h, entry, o));
+          const after = touched.filter((o) => o.invoke >= undone && named(h, entry, o));
+          const firstOk = after
+            .filter((o) => o.outcome === 'ok')
+            .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete!), undefined);
+          // Expected to fail from the effect until recovered: within recoveryWithin of the undo (a
+          // restarted node boots, and its peers may see it flap), else until the first success.
+          const back = opts.recoveryWithin !== undefined ? undone + opts.recoveryWithin : (firstOk ?? Infinity);
+          // Those in flight when it took effect count too: the fault caught them.
+          for (const o of touched)
+            if (o.outcome !== 'ok' && (o.complete ?? Infinity) >= effect && o.invoke < back && named(h, entry, o)) expectedFailures.add(o);
+          const relapsed = firstOk === undefined ? [] : after.filter((o) => o.outcome !== 'ok' && o.invoke >= firstOk);
           return [
-            kind,
-            { tried: ops.length, succeeded: ops.filter((o) => o.outcome === 'ok').length, error: ops.find((o) => o.error)?.error },
+            entry,
+            {
+              tried: ops.length,
+              succeeded: ops.filter((o) => o.outcome === 'ok').length,
+              error: ops.find((o) => o.error)?.error,
+              triedAfter: after.length,
+              ...(firstOk !== undefined && { recoveredAfter: firstOk - undone }),
+              relapsed: relapsed.length,
+            },
           ];
         }),
       );
     }
     perFault.push(row);
   }
+  const total = h.ops.length - expectedFailures.size;
+  const errors = h.ops.filter((o) => o.outcome !== 'ok').length - expectedFailures.size;
+  const rate = total ? errors / total : 0;
   const touchedByAny = faults.filter((f) => f.effect);
   const untouched = h.ops.filter((op) => !touchedByAny.some((f) => touches(h, f, op)));
   const untouchedErrors = untouched.filter((o) => o.outcome !== 'ok').length;
@@ -105,6 +157,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     operations: total,
     errors,
     errorRate: rate,
+    expectedFailures: expectedFailures.size,
     untouched: { operations: untouched.length, errors: untouchedErrors },
     faults: perFault,
     windows,
@@ -129,10 +182,16 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
       );
   }
   for (const f of perFault)
-    for (const [kind, w] of Object.entries(f.whileFaulted ?? {})) {
-      if (!w.tried) problems.push(`${f.kind} ${f.target}: no ${kind} was tried while it was in effect`);
+    for (const [entry, w] of Object.entries(f.whileFaulted ?? {})) {
+      if (!w.tried) problems.push(`${f.kind} ${f.target}: no ${entry} was tried while it was in effect`);
       else if (w.succeeded)
-        problems.push(`${f.kind} ${f.target}: ${w.succeeded} of ${w.tried} ${kind} operations succeeded while it was in effect`);
+        problems.push(`${f.kind} ${f.target}: ${w.succeeded} of ${w.tried} ${entry} operations succeeded while it was in effect`);
+      if (w.triedAfter && w.recoveredAfter === undefined)
+        problems.push(`${f.kind} ${f.target}: none of ${w.triedAfter} ${entry} operations succeeded after it was undone`);
+      else if (opts.recoveryWithin !== undefined && w.recoveredAfter !== undefined && w.recoveredAfter > opts.recoveryWithin)
+        problems.push(
+          `${f.kind} ${f.target}: ${entry} succeeded again ${(w.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s`,
+        );
     }
   const faultsLine = perFault
     .map(
@@ -143,14 +202,15 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
   const whileLine = perFault
     .flatMap((f) =>
       Object.entries(f.whileFaulted ?? {}).map(
-        ([kind, w]) =>
-          `${kind} during ${f.kind} ${f.target}: ${w.tried - w.succeeded} of ${w.tried} failed${w.error ? ` ("${w.error}")` : ''}`,
+        ([entry, w]) =>
+          `${entry} during ${f.kind} ${f.target}: ${w.tried - w.succeeded} of ${w.tried} failed${w.error ? ` ("${w.error}")` : ''}, ${w.recoveredAfter !== undefined ? `succeeded again +${(w.recoveredAfter / 1000).toFixed(1)} s after undo${w.relapsed ? ` (then ${w.relapsed} more failed)` : ''}` : w.triedAfter ? 'never succeeded after undo' : 'none tried after undo'}`,
       ),
     )
     .join('; ');
   const untouchedLine =
     opts.untouched !== undefined ? `; operations no fault touched: ${untouchedErrors} of ${untouched.length} failed` : '';
-  const summary = `${errors} of ${total} operations failed or unknown (${(rate * 100).toFixed(1)}%)${untouchedLine}${faultsLine ? `; ${faultsLine}` : ''}${whileLine ? `; ${whileLine}` : ''}`;
+  const expectedLine = expectedFailures.size ? ` besides ${expectedFailures.size} failures failWhileFaulted expects` : '';
+  const summary = `${errors} of ${total} operations failed or unknown (${(rate * 100).toFixed(1)}%)${expectedLine}${untouchedLine}${faultsLine ? `; ${faultsLine}` : ''}${whileLine ? `; ${whileLine}` : ''}`;
   if (!total) return { checker: 'availability', status: 'unknown', summary: 'no operation in the history', evidence };
   if (problems.length) return { checker: 'availability', status: 'fail', summary: `${problems.join('; ')} (${summary})`, evidence };
   return { checker: 'availability', status: 'pass', summary, evidence };

@@ -1,5 +1,5 @@
 import { seededRandom } from '../faults/node.js';
-import type { Workload } from './spec.js';
+import type { Consistency, Levels, Workload } from './spec.js';
 
 /**
  * The operations a region's clients perform, as a pure, seeded sequence: the same seed and
@@ -16,6 +16,8 @@ export interface PlannedOp {
   central?: boolean;
   /** The unique element a write inserts or a read looks up. */
   element?: number;
+  /** Drawn when the workload mixes levels for this kind; otherwise the workload's one level applies. */
+  consistency?: Consistency;
 }
 
 /** Unique across regions: the sequence number times 16 plus the region's index (at most 8 regions). */
@@ -57,6 +59,18 @@ export class OpGenerator {
     return xs[Math.floor(this.random() * xs.length)]!;
   }
 
+  /** A level drawn by weight, only when there is a mix: a single level draws nothing, so its seeds replay as before. */
+  private level(levels: Levels): { consistency?: Consistency } {
+    if (typeof levels === 'string') return {};
+    const weighted = Object.entries(levels).filter(([, w]) => w! > 0) as [Consistency, number][];
+    let r = this.random() * weighted.reduce((sum, [, w]) => sum + w, 0);
+    for (const [consistency, w] of weighted) {
+      r -= w;
+      if (r < 0) return { consistency };
+    }
+    return { consistency: weighted.at(-1)![0] };
+  }
+
   next(): PlannedOp {
     const { mix, locality, readAll } = this.workload;
     const total = mix.create + mix.write + mix.read;
@@ -67,9 +81,10 @@ export class OpGenerator {
     if (r < mix.create + mix.write) {
       const element = elementOf(this.regionIndex, this.written++);
       this.lastElement.set(workspace, element);
-      return { kind: 'write', workspace, element };
+      return { kind: 'write', workspace, element, ...this.level(this.workload.consistency.write) };
     }
-    if (this.random() < readAll) return { kind: 'read-all', workspace };
-    return { kind: 'read', workspace, element: this.lastElement.get(workspace) ?? elementOf(this.regionIndex, 0) };
+    const level = this.level(this.workload.consistency.read);
+    if (this.random() < readAll) return { kind: 'read-all', workspace, ...level };
+    return { kind: 'read', workspace, element: this.lastElement.get(workspace) ?? elementOf(this.regionIndex, 0), ...level };
   }
 }

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FedsimError } from '../errors.js';
 import type { OpKind } from './generator.js';
-import type { Workload } from './spec.js';
+import type { Consistency, Workload } from './spec.js';
 
 /**
  * The history: every operation as an invoke line, then an ok, fail or info line (info: the outcome
@@ -38,6 +38,8 @@ export interface InvokeLine {
   /** The cluster the router sent it to. */
   cluster: string;
   element?: number;
+  /** Present when the workload mixes levels for this kind. */
+  consistency?: Consistency;
 }
 
 export type Outcome = 'ok' | 'fail' | 'info';
@@ -93,6 +95,7 @@ export interface Op {
   workspace: string;
   cluster: string;
   element?: number;
+  consistency?: Consistency;
   invoke: number;
   /** Absent when the run ended with the operation in flight (its outcome is unknown). */
   complete?: number;
@@ -170,6 +173,7 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
         workspace: line.workspace,
         cluster: line.cluster,
         element: line.element,
+        consistency: line.consistency,
         invoke: line.t,
         outcome: 'info',
         // Declared up front, so that every Op keeps one shape when its completion fills them in.

@@ -17,6 +17,15 @@ export const seed = z
   .max(2 ** 31)
   .default(1);
 
+/** One level, or levels drawn by weight per operation (e.g. `{ LOCAL_QUORUM: 3, EACH_QUORUM: 1 }`). */
+const levels = z.union([
+  z.enum(CONSISTENCIES),
+  z
+    .partialRecord(z.enum(CONSISTENCIES), z.number().min(0))
+    .refine((m) => Object.values(m).some((w) => w !== undefined && w > 0), 'expected at least one level with a weight above 0'),
+]);
+export type Levels = z.output<typeof levels>;
+
 const regionName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a region name');
 
 export const WorkloadSchema = z.strictObject({
@@ -49,13 +58,15 @@ export const WorkloadSchema = z.strictObject({
   readAll: z.number().min(0).max(1).default(0.1).describe('share of reads that read every element of a workspace'),
   consistency: z
     .strictObject({
-      write: z.enum(CONSISTENCIES).default('LOCAL_QUORUM'),
-      read: z.enum(CONSISTENCIES).default('LOCAL_QUORUM'),
+      write: levels.default('LOCAL_QUORUM'),
+      read: levels.default('LOCAL_QUORUM'),
       registry: z.enum(CONSISTENCIES).default('LOCAL_QUORUM'),
       final: z.enum(CONSISTENCIES).default('ALL'),
     })
     .default({ write: 'LOCAL_QUORUM', read: 'LOCAL_QUORUM', registry: 'LOCAL_QUORUM', final: 'ALL' })
-    .describe('consistency level per operation kind; `final` is the read after heal that durability checks'),
+    .describe(
+      'consistency level per operation kind (writes and reads may mix levels by weight); `final` is the read after heal that durability checks',
+    ),
   timeout: duration(120_000).default(5000).describe("the driver's per-request timeout"),
   seed,
 });

@@ -5,7 +5,7 @@ import type { Federation } from '../runtime/federation.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { OpGenerator, type PlannedOp } from './generator.js';
 import type { ClusterInfo, HistoryWriter, MetaLine, Outcome } from './history.js';
-import type { Consistency, Workload } from './spec.js';
+import type { Consistency, Levels, Workload } from './spec.js';
 
 /**
  * Runs a workload through the real cassandra-driver, each region's clients through their own
@@ -16,6 +16,11 @@ import type { Consistency, Workload } from './spec.js';
  */
 const CL = cassandra.types.consistencies;
 const consistency = (c: Consistency): number => CL[c.toLowerCase().replace(/_(.)/g, (_, x: string) => x.toUpperCase()) as keyof typeof CL];
+/** A kind's one level; with a mix of levels each operation brings its own (atLevel). */
+const single = (levels: Levels): cassandra.QueryOptions => (typeof levels === 'string' ? { consistency: consistency(levels) } : {});
+/** The statement's options, at the operation's own level when the workload mixes levels. */
+const atLevel = (options: cassandra.QueryOptions, level?: Consistency): cassandra.QueryOptions =>
+  level ? { ...options, consistency: consistency(level) } : options;
 
 export const ELEMENTS_TABLE = 'elements';
 
@@ -68,17 +73,19 @@ function homeClusterOf(fed: Federation, region: string): string {
   return pick.name;
 }
 
-/** Write outcomes: only an error that proves the write was not applied is a fail; the rest is unknown. */
-function writeOutcome(err: unknown): Outcome {
+/**
+ * Write outcomes: only an error that proves the write was not applied is a fail (the coordinator
+ * refused it, or no host was reached, or every host tried refused it); the rest is unknown.
+ */
+export function writeOutcome(err: unknown): Outcome {
   const e = err as { code?: number; innerErrors?: Record<string, unknown>; name?: string };
   const codes = cassandra.types.responseErrorCodes;
   const refused = [codes.unavailableException, codes.overloaded, codes.isBootstrapping, codes.syntaxError, codes.invalid, codes.unprepared];
   if (e.code !== undefined && refused.includes(e.code)) return 'fail';
   if (e.name === 'NoHostAvailableError') {
-    const inner = Object.values(e.innerErrors ?? {});
-    // Never sent anywhere (no connection could be had): nothing was written.
-    if (inner.every((x) => (x as { name?: string }).name !== 'OperationTimedOutError' && (x as { code?: number }).code === undefined))
-      return 'fail';
+    const unsent = (x: { name?: string; code?: number }) => x.name !== 'OperationTimedOutError' && x.code === undefined;
+    const inner = Object.values(e.innerErrors ?? {}) as { name?: string; code?: number }[];
+    if (inner.every((x) => unsent(x) || writeOutcome(x) === 'fail')) return 'fail';
   }
   return 'info';
 }
@@ -158,14 +165,14 @@ export class WorkloadRun {
         query: `INSERT INTO ${REGISTRY_KEYSPACE}.workspaces (id, cluster, created_at) VALUES (?, ?, toTimestamp(now()))`,
         options: { ...base, consistency: consistency(c.registry) },
       },
-      write: { query: `INSERT INTO ${table} (workspace, element) VALUES (?, ?)`, options: { ...base, consistency: consistency(c.write) } },
+      write: { query: `INSERT INTO ${table} (workspace, element) VALUES (?, ?)`, options: { ...base, ...single(c.write) } },
       read: {
         query: `SELECT element FROM ${table} WHERE workspace = ? AND element = ?`,
-        options: { ...base, consistency: consistency(c.read), isIdempotent: true },
+        options: { ...base, ...single(c.read), isIdempotent: true },
       },
       readAll: {
         query: `SELECT element FROM ${table} WHERE workspace = ?`,
-        options: { ...base, consistency: consistency(c.read), isIdempotent: true },
+        options: { ...base, ...single(c.read), isIdempotent: true },
       },
     };
     this.regions = workload.regions ?? fed.plan.regions;
@@ -255,7 +262,17 @@ export class WorkloadRun {
         return;
       }
     }
-    history.add({ type: 'invoke', id, t, region, kind: op.kind, workspace: op.workspace, cluster, element: op.element });
+    history.add({
+      type: 'invoke',
+      id,
+      t,
+      region,
+      kind: op.kind,
+      workspace: op.workspace,
+      cluster,
+      element: op.element,
+      ...(op.consistency && { consistency: op.consistency }),
+    });
     const client = this.client(region, cluster);
     try {
       let rs: cassandra.types.ResultSet;
@@ -271,10 +288,11 @@ export class WorkloadRun {
         this.uncreated.delete(op.workspace);
         router.learn(op.workspace, home);
       } else if (op.kind === 'write') {
-        rs = await client.execute(this.cql.write.query, [op.workspace, op.element], this.cql.write.options);
+        rs = await client.execute(this.cql.write.query, [op.workspace, op.element], atLevel(this.cql.write.options, op.consistency));
       } else {
         const { query, options } = op.kind === 'read' ? this.cql.read : this.cql.readAll;
-        rs = await client.execute(query, op.kind === 'read' ? [op.workspace, op.element] : [op.workspace], options);
+        const params = op.kind === 'read' ? [op.workspace, op.element] : [op.workspace];
+        rs = await client.execute(query, params, atLevel(options, op.consistency));
         elements = rs.rows.map((r) => Number(r.element));
       }
       history.add({ type: 'ok', id, t: clock.now(), coordinator: this.nodeAt[region]!.get(rs.info.queriedHost), elements });

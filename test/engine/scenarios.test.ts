@@ -51,6 +51,22 @@ describe('library scenarios, run end to end', () => {
       expect(await federationNames(await connectEngine())).not.toContain(name);
     });
   }
+
+  it('geo-redundant-pair: its EACH_QUORUM writes really failed during the outage and worked again after it', async () => {
+    const dir = join(out, 'geo-redundant-pair');
+    const history = await loadHistory(join(dir, 'history.jsonl'));
+    const [outage] = loadFaultLog(join(dir, 'faults.jsonl'));
+    const each = history.ops.filter((o) => o.consistency === 'EACH_QUORUM');
+    const during = each.filter((o) => o.invoke >= outage!.effect!.t && o.invoke < outage!.undone!.t);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.filter((o) => o.outcome === 'ok')).toEqual([]);
+    expect(each.some((o) => o.outcome === 'ok' && o.invoke >= outage!.undone!.t)).toBe(true);
+    // Meanwhile every LOCAL_QUORUM write and every read succeeded.
+    expect(history.ops.filter((o) => o.consistency !== 'EACH_QUORUM' && o.outcome !== 'ok')).toEqual([]);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    const availability = report.verdicts.find((v: { checker: string }) => v.checker === 'availability');
+    expect(availability.evidence.faults[0].whileFaulted['write@EACH_QUORUM']).toMatchObject({ succeeded: 0 });
+  });
 });
 
 describe('a scenario whose expectation cannot hold', () => {

@@ -9,7 +9,7 @@ import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
 import type { FaultRecord } from '../../src/faults/log.js';
 import { OpGenerator } from '../../src/workload/generator.js';
 import { type History, type HistoryLine, HistoryWriter, loadHistory, type MetaLine } from '../../src/workload/history.js';
-import { WorkloadSchema } from '../../src/workload/spec.js';
+import { type Consistency, WorkloadSchema } from '../../src/workload/spec.js';
 import { killRecord, metaLine } from './histories.js';
 
 /** A history from lines, through the same writer a run uses. */
@@ -33,12 +33,23 @@ function op(
     ms?: number;
     by?: string;
     elements?: number[];
+    cl?: Consistency;
   },
 ): Exclude<HistoryLine, MetaLine>[] {
   const id = nextId++;
   const t = o.t ?? id;
   return [
-    { type: 'invoke', id, t, region: o.region ?? 'eu', kind, workspace: o.ws, cluster: o.cluster ?? 'w', element: o.element },
+    {
+      type: 'invoke',
+      id,
+      t,
+      region: o.region ?? 'eu',
+      kind,
+      workspace: o.ws,
+      cluster: o.cluster ?? 'w',
+      element: o.element,
+      ...(o.cl && { consistency: o.cl }),
+    },
     {
       type: o.outcome ?? 'ok',
       id,
@@ -235,6 +246,58 @@ describe('availability', () => {
     );
   });
 
+  it('names operations by level too: EACH_QUORUM writes fail while a site is out and succeed after; the error rate leaves those out', () => {
+    const at = (cl: Consistency, t: number, outcome?: 'fail' | 'info') => op('write', { ws: 'a', element: t, t, outcome, cl });
+    const mixed = [
+      ...at('LOCAL_QUORUM', 500),
+      ...at('EACH_QUORUM', 600),
+      // In flight when the kill took effect at 1000.
+      ...op('write', { ws: 'a', element: 900, t: 900, ms: 300, outcome: 'info', cl: 'EACH_QUORUM' }),
+      ...at('LOCAL_QUORUM', 1200),
+      ...at('EACH_QUORUM', 1300, 'fail'),
+      ...at('EACH_QUORUM', 2000, 'info'),
+      // Undone at 3000, but the site is still booting.
+      ...at('EACH_QUORUM', 3050, 'fail'),
+      ...at('LOCAL_QUORUM', 3200),
+      ...at('EACH_QUORUM', 3400),
+    ];
+    const expectation = { maxErrorRate: 0, failWhileFaulted: ['write@EACH_QUORUM'], recoveryWithin: 1000 };
+    const v = checkAvailability(history(mixed), [fault], expectation);
+    expect(v.status).toBe('pass');
+    expect(v.evidence).toMatchObject({ operations: 5, errors: 0, expectedFailures: 4 });
+    expect(v.evidence.faults).toMatchObject([
+      { whileFaulted: { 'write@EACH_QUORUM': { tried: 2, succeeded: 0, triedAfter: 2, recoveredAfter: 405 } } },
+    ]);
+    // A relapse within the recovery allowance is told, not counted; one after it counts.
+    const flap = [...mixed, ...at('EACH_QUORUM', 3500, 'fail')];
+    const flapped = checkAvailability(history(flap), [fault], expectation);
+    expect(flapped.status).toBe('pass');
+    expect(flapped.summary).toMatch(/write@EACH_QUORUM .*succeeded again \+0\.4 s after undo \(then 1 more failed\)/);
+    expect(checkAvailability(history([...flap, ...at('EACH_QUORUM', 4100, 'fail')]), [fault], expectation).summary).toMatch(
+      /^error rate 16\.7% > 0\.0%/,
+    );
+    // A LOCAL_QUORUM write failing is not excused; nor is an EACH_QUORUM one getting through the outage.
+    expect(checkAvailability(history([...mixed, ...at('LOCAL_QUORUM', 1500, 'fail')]), [fault], expectation).summary).toMatch(
+      /^error rate 16\.7% > 0\.0%/,
+    );
+    expect(checkAvailability(history([...mixed, ...at('EACH_QUORUM', 2500)]), [fault], expectation).summary).toMatch(
+      /^kill w-eu-1: 1 of 3 write@EACH_QUORUM operations succeeded while it was in effect/,
+    );
+    // And it must work again after the undo, soon enough.
+    const never = [...mixed.slice(0, -2), ...at('EACH_QUORUM', 3400, 'fail')];
+    expect(checkAvailability(history(never), [fault], expectation).summary).toMatch(
+      /kill w-eu-1: none of 2 write@EACH_QUORUM operations succeeded after it was undone/,
+    );
+    expect(checkAvailability(history(mixed), [fault], { ...expectation, recoveryWithin: 300 }).summary).toMatch(
+      /^kill w-eu-1: write@EACH_QUORUM succeeded again 0\.4 s after undo > 0\.3 s/,
+    );
+    // A level the workload gives a kind as its one level names those operations too.
+    expect(checkAvailability(history(lines), [fault], { failWhileFaulted: ['write@LOCAL_QUORUM'] }).status).toBe('pass');
+    expect(checkAvailability(history(lines), [fault], { failWhileFaulted: ['write@ONE'] }).summary).toMatch(
+      /no write@ONE was tried while it was in effect/,
+    );
+  });
+
   it('counts errors per window', () => {
     const v = checkAvailability(history(lines), [], { window: 1000 });
     expect(v.evidence.windows).toEqual([
@@ -273,6 +336,24 @@ describe('the operation generator', () => {
   it('gives the same operations for the same seed, and others for another', () => {
     expect(ops(3)).toEqual(ops(3));
     expect(ops(4)).not.toEqual(ops(3));
+  });
+
+  it('draws levels by weight when a kind mixes them, and draws nothing for one level', () => {
+    const mixed = new OpGenerator(
+      WorkloadSchema.parse({ seed: 2, consistency: { write: { LOCAL_QUORUM: 3, EACH_QUORUM: 1 } } }),
+      'us',
+      0,
+      [],
+    );
+    mixed.initial();
+    const all = Array.from({ length: 2000 }, () => mixed.next());
+    const writes = all.filter((o) => o.kind === 'write');
+    const each = writes.filter((o) => o.consistency === 'EACH_QUORUM').length / writes.length;
+    expect(each).toBeGreaterThan(0.2);
+    expect(each).toBeLessThan(0.3);
+    expect(writes.every((o) => o.consistency === 'EACH_QUORUM' || o.consistency === 'LOCAL_QUORUM')).toBe(true);
+    expect(all.filter((o) => o.kind !== 'write').every((o) => o.consistency === undefined)).toBe(true);
+    expect(ops(3).every((o) => o.consistency === undefined)).toBe(true);
   });
 
   it('sends about `locality` of the requests to workspaces homed elsewhere, and writes unique elements', () => {

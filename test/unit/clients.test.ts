@@ -1,5 +1,7 @@
+import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { isDriverRefreshBug } from '../../src/workload/clients.js';
+import { writeOutcome } from '../../src/workload/workload.js';
 
 describe('the tolerated cassandra-driver refresh bug', () => {
   it("matches only the control connection's null-endpoint TypeError", () => {
@@ -12,5 +14,24 @@ describe('the tolerated cassandra-driver refresh bug', () => {
     expect(isDriverRefreshBug(elsewhere)).toBe(false);
     expect(isDriverRefreshBug(new Error(bug.message))).toBe(false);
     expect(isDriverRefreshBug(undefined)).toBe(false);
+  });
+});
+
+describe('write outcomes, from the driver’s own error classes', () => {
+  const { errors, types } = cassandra;
+  const unavailable = () => new errors.ResponseError(types.responseErrorCodes.unavailableException, 'Not enough replicas available');
+  const writeTimeout = () => new errors.ResponseError(types.responseErrorCodes.writeTimeout, 'Server timeout during write query');
+  const noHost = (inner: Record<string, unknown>) => new errors.NoHostAvailableError(inner as Record<string, Error>);
+
+  it('a fail only when the write provably was not applied; unknown otherwise', () => {
+    expect(writeOutcome(unavailable())).toBe('fail');
+    expect(writeOutcome(writeTimeout())).toBe('info');
+    expect(writeOutcome(new errors.OperationTimedOutError('no answer', '127.0.0.1:9042'))).toBe('info');
+    // Every host refused it, or none could be reached: nothing was written.
+    expect(writeOutcome(noHost({ 'a:9042': unavailable() }))).toBe('fail');
+    expect(writeOutcome(noHost({ 'a:9042': new Error('connect ECONNREFUSED') }))).toBe('fail');
+    // One host may have applied it.
+    expect(writeOutcome(noHost({ 'a:9042': unavailable(), 'b:9042': writeTimeout() }))).toBe('info');
+    expect(writeOutcome(noHost({ 'a:9042': new errors.OperationTimedOutError('no answer', 'a:9042') }))).toBe('info');
   });
 });
