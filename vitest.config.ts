@@ -10,16 +10,12 @@ export default defineConfig({
     onUnhandledError: (err) => !isDriverRefreshBug(err),
     projects: [
       // Colour forced: without a terminal ink would draw none, and the NO_COLOR test could not fail.
-      // Unit tests run first and alone: their CPU would otherwise skew the engine tests' latencies.
-      {
-        test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' }, sequence: { groupOrder: 0 } },
-      },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' } } },
       {
         test: {
           name: 'engine',
           include: ['test/engine/**/*.test.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
           testTimeout: 240_000,
           hookTimeout: 400_000,
           globalSetup: ['test/engine/global-setup.ts'],
