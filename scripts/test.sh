@@ -9,7 +9,7 @@ node dist/src/cli.js doctor
 node dist/src/cli.js images build
 # The demo test drives `fedsim demo` in a terminal; tmux gives it one.
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
-npx biome ci .
+npx biome ci --error-on-warnings .
 npx tsc -p tsconfig.json --noEmit
 results="$(mktemp)"
 status=0

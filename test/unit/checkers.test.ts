@@ -6,7 +6,6 @@ import { checkAvailability } from '../../src/checkers/availability.js';
 import { checkDurability } from '../../src/checkers/durability.js';
 import { checkLatency, LatencyThresholdSchema, latencyTable, localVsRemote } from '../../src/checkers/latency.js';
 import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
-import type { FaultRecord } from '../../src/faults/log.js';
 import { OpGenerator } from '../../src/workload/generator.js';
 import { type History, type HistoryLine, HistoryWriter, loadHistory, type MetaLine } from '../../src/workload/history.js';
 import { type Consistency, WorkloadSchema } from '../../src/workload/spec.js';

@@ -13,7 +13,6 @@ import { loadScenario } from '../../src/scenarios/file.js';
 import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
 import { HistoryWriter } from '../../src/workload/history.js';
-import { WorkloadSchema } from '../../src/workload/spec.js';
 import { killRecord, metaLine } from './histories.js';
 
 const root = join(import.meta.dirname, '../..');
