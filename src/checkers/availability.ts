@@ -58,7 +58,7 @@ export interface FaultAvailability {
   >;
 }
 
-/** The level an operation ran at: its own when the workload mixes levels, else its kind's. */
+/** The level an operation ran at: its own when the workload mixes levels (always recorded then), else its kind's. */
 function levelOf(h: History, op: Op): Consistency {
   if (op.consistency) return op.consistency;
   const c = h.meta.workload.consistency;

@@ -7,8 +7,9 @@ import type { Verdict } from './verdict.js';
 
 /**
  * Latency per pair (client region -> region of the cluster that served it): p50, p95, p99 and max
- * of the successful operations of the measured run (setup and warm-up left out), from an HDR histogram (microsecond values, 3 significant digits), with
- * thresholds. A pair is `A->B`, `local` (every pair with A = B), `remote` (every other) or `*`.
+ * of the successful operations of the measured run (setup and warm-up left out), from an HDR
+ * histogram (microsecond values, 3 significant digits), with thresholds. A pair is `A->B`, `local`
+ * (every pair with A = B), `remote` (every other) or `*`.
  */
 export const LatencyThresholdSchema = z.strictObject({
   pair: z

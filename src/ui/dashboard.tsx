@@ -252,7 +252,7 @@ export function Dashboard({ store, onQuit, onHeal }: { store: ViewStore; onQuit:
   );
 }
 
-const set = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+const turnedOn = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
 /**
  * Whether a command draws the live dashboard: on a terminal (stdin and stdout), unless --no-ui, and
@@ -266,7 +266,7 @@ export function dashboardWanted(
     env: process.env,
   },
 ): boolean {
-  const inCi = set(where.env.CI) || set(where.env.CONTINUOUS_INTEGRATION);
+  const inCi = turnedOn(where.env.CI) || turnedOn(where.env.CONTINUOUS_INTEGRATION);
   return ui !== false && Boolean(where.stdinTTY) && Boolean(where.stdoutTTY) && !inCi;
 }
 
