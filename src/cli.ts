@@ -125,6 +125,7 @@ program
   .description('run every checker (durability, routing, residency, latency, availability) on a saved history; no containers')
   .argument('<history>', 'history.jsonl of a run')
   .option('--faults <file>', 'the fault log (default: faults.jsonl beside the history)')
+  .option('--scenario <file>', 'the scenario whose latency and availability thresholds apply (default: scenario.json beside the history)')
   .option('--json', 'print the verdicts and their evidence as JSON')
   .action(checkCommand);
 

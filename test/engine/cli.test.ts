@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,5 +106,22 @@ describe('fedsim check', () => {
     expect(lost.code).toBe(1);
     expect(lost.stdout).toMatch(/FAIL {2}durability {3}1 of 2 acknowledged writes lost \(first: element 2 in us-w0 on main\)/);
     expectOneClearLine(fedsim(['check', file('junk.jsonl', 'hello\n')]), /junk\.jsonl:1: not a JSON line; is this a fedsim history\?/);
+  });
+
+  it("re-checks with the run's own thresholds: scenario.json beside the history, or --scenario", async () => {
+    mkdirSync(join(dir, 'run'));
+    const history = await savedHistory('run/history.jsonl', [1, 2]);
+    // Each saved write took 3 ms.
+    writeFileSync(join(dir, 'run/scenario.json'), JSON.stringify({ name: 'saved', expect: { latency: [{ pair: '*', p99: 1 }] } }));
+    const strict = fedsim(['check', history]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/the latency and availability thresholds of .*run\/scenario\.json/);
+    expect(strict.stdout).toMatch(/FAIL {2}latency .*us->us p99 3\.0 ms > 1 ms/);
+    const lenient = file('lenient.yaml', 'name: lenient\ntopology: t.yaml\nexpect:\n  latency: [{ pair: "*", p99: 50ms }]\n');
+    expect(fedsim(['check', history, '--scenario', lenient]).code).toBe(0);
+    expectOneClearLine(
+      fedsim(['check', history, '--scenario', file('bad-expect.yaml', 'expect:\n  latency: [{ p99: fast }]\n')]),
+      /bad-expect\.yaml: expect\.latency\[0\]\.p99: /,
+    );
   });
 });
