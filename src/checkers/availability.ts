@@ -115,11 +115,11 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     }
     if (opts.failWhileFaulted) {
       const undone = f.undone?.t ?? Infinity;
-      const during = touched.filter((o) => o.invoke >= effect && o.invoke < undone);
       row.whileFaulted = Object.fromEntries(
         opts.failWhileFaulted.map((entry) => {
-          const ops = during.filter((o) => named(h, entry, o));
-          const after = touched.filter((o) => o.invoke >= undone && named(h, entry, o));
+          const mine = touched.filter((o) => named(h, entry, o));
+          const ops = mine.filter((o) => o.invoke >= effect && o.invoke < undone);
+          const after = mine.filter((o) => o.invoke >= undone);
           const firstOk = after
             .filter((o) => o.outcome === 'ok')
             .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete!), undefined);
@@ -127,8 +127,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
           // restarted node boots, and its peers may see it flap), else until the first success.
           const back = opts.recoveryWithin !== undefined ? undone + opts.recoveryWithin : (firstOk ?? Infinity);
           // Those in flight when it took effect count too: the fault caught them.
-          for (const o of touched)
-            if (o.outcome !== 'ok' && (o.complete ?? Infinity) >= effect && o.invoke < back && named(h, entry, o)) expectedFailures.add(o);
+          for (const o of mine) if (o.outcome !== 'ok' && (o.complete ?? Infinity) >= effect && o.invoke < back) expectedFailures.add(o);
           const relapsed = firstOk === undefined ? [] : after.filter((o) => o.outcome !== 'ok' && o.invoke >= firstOk);
           return [
             entry,
