@@ -6,7 +6,7 @@ import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
 import type { Verdict } from './verdict.js';
 
 /**
- * Availability: the error rate per time window, and for each fault, how long after it took effect
+ * Availability: the error rate of the measured run and per time window, and for each fault, how long after it took effect
  * the first operation it touched failed, and how long after it was undone the first of them
  * succeeded again. An operation is touched by a fault when the fault acted on a node of the cluster
  * that served it, or cut a link its request crossed (client region <-> cluster region, or between
@@ -145,11 +145,15 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     }
     perFault.push(row);
   }
-  const total = h.ops.length - expectedFailures.size;
-  const errors = h.ops.filter((o) => o.outcome !== 'ok').length - expectedFailures.size;
+  // The rates are of the measured run: setup and warm-up (before the run mark) are left out, as
+  // latency leaves them out; the steady-state hypothesis is what judges the warm-up.
+  const from = h.runStart ?? Number.NEGATIVE_INFINITY;
+  const measured = h.ops.filter((o) => o.invoke >= from && !expectedFailures.has(o));
+  const total = measured.length;
+  const errors = measured.filter((o) => o.outcome !== 'ok').length;
   const rate = total ? errors / total : 0;
   const touchedByAny = faults.filter((f) => f.effect);
-  const untouched = h.ops.filter((op) => !touchedByAny.some((f) => touches(h, f, op)));
+  const untouched = measured.filter((op) => !touchedByAny.some((f) => touches(h, f, op)));
   const untouchedErrors = untouched.filter((o) => o.outcome !== 'ok').length;
   const windows = errorWindows(h, opts.window);
   const evidence = {
@@ -210,7 +214,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     opts.untouched !== undefined ? `; operations no fault touched: ${untouchedErrors} of ${untouched.length} failed` : '';
   const expectedLine = expectedFailures.size ? ` besides ${expectedFailures.size} failures failWhileFaulted expects` : '';
   const summary = `${errors} of ${total} operations failed or unknown (${(rate * 100).toFixed(1)}%)${expectedLine}${untouchedLine}${faultsLine ? `; ${faultsLine}` : ''}${whileLine ? `; ${whileLine}` : ''}`;
-  if (!total) return { checker: 'availability', status: 'unknown', summary: 'no operation in the history', evidence };
+  if (!total) return { checker: 'availability', status: 'unknown', summary: 'no operation in the measured run', evidence };
   if (problems.length) return { checker: 'availability', status: 'fail', summary: `${problems.join('; ')} (${summary})`, evidence };
   return { checker: 'availability', status: 'pass', summary, evidence };
 }

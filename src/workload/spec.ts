@@ -36,7 +36,14 @@ export const WorkloadSchema = z.strictObject({
     .describe("keyspace of the workload's table; default: the topology's first keyspace"),
   regions: z.array(regionName).min(1).optional().describe('regions whose clients run the workload; default: every region'),
   workspaces: z.number().int().min(1).max(10_000).default(4).describe('workspaces each region creates before the run'),
-  rate: z.number().min(0).max(100_000).default(50).describe('operations per second per region; 0: as fast as the clients go'),
+  rate: z
+    .number()
+    .min(0)
+    .max(100_000)
+    .default(50)
+    .describe(
+      'operations per second per region, at most (slots missed while requests were slow are skipped); 0: as fast as the clients go',
+    ),
   concurrency: z.number().int().min(1).max(256).default(4).describe('operations in flight per region'),
   duration: duration().default(30_000).describe('how long the workload runs'),
   locality: z.number().min(0).max(1).default(0.1).describe("share of a region's requests to workspaces of other regions"),

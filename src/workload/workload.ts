@@ -5,6 +5,7 @@ import type { Federation } from '../runtime/federation.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { OpGenerator, type PlannedOp } from './generator.js';
 import type { ClusterInfo, HistoryWriter, MetaLine, Outcome } from './history.js';
+import { Pacer } from './pacer.js';
 import type { Consistency, Levels, Workload } from './spec.js';
 
 /**
@@ -206,15 +207,13 @@ export class WorkloadRun {
   async run(ms = this.workload.duration): Promise<void> {
     const { clock, signal } = this.opts;
     const end = clock.now() + ms;
-    const interval = this.workload.rate > 0 ? 1000 / this.workload.rate : 0;
     await Promise.all(
       this.regions.map(async (region) => {
-        const start = clock.now();
-        let seq = 0;
+        const pacer = new Pacer(this.workload.rate, clock.now());
         const worker = async () => {
           for (;;) {
             if (signal?.aborted || clock.now() >= end) return;
-            const due = start + seq++ * interval;
+            const due = pacer.due(clock.now());
             const op = this.generators[region]!.next();
             const wait = due - clock.now();
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));

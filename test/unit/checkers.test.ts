@@ -224,6 +224,19 @@ describe('availability', () => {
     );
   });
 
+  it('counts the error rate over the measured run: failures of setup and warm-up are left out', () => {
+    const warmup = [
+      ...op('read', { ws: 'm', cluster: 'main', t: 100, outcome: 'fail' }),
+      ...op('write', { ws: 'a', element: 9, t: 200, outcome: 'info' }),
+    ];
+    const unmarked = checkAvailability(history([...warmup, ...lines]), [fault], { maxErrorRate: 0.4, untouched: 0 });
+    expect(unmarked.evidence).toMatchObject({ operations: 7, errors: 4, untouched: { operations: 2, errors: 1 } });
+    expect(unmarked.status).toBe('fail');
+    const marked = checkAvailability(history([...warmup, { type: 'run', t: 400 }, ...lines]), [fault], { maxErrorRate: 0.4, untouched: 0 });
+    expect(marked.evidence).toMatchObject({ operations: 5, errors: 2, untouched: { operations: 1, errors: 0 } });
+    expect(marked.status).toBe('pass');
+  });
+
   it('fails when operations no fault touched fail: the rest of the federation must not notice', () => {
     expect(checkAvailability(history(lines), [fault], { untouched: 0 }).status).toBe('pass');
     const worse = [...lines, ...op('read', { ws: 'm', cluster: 'main', t: 2500, outcome: 'fail' })];
