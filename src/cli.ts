@@ -122,11 +122,14 @@ program
 
 program
   .command('check')
-  .description('run every checker (durability, routing, residency, latency, availability) on a saved history; no containers')
-  .argument('<history>', 'history.jsonl of a run')
+  .description(
+    "check a saved run again, no containers: the checkers on its history, and with its scenario the run's verdict (thresholds, steady state, alerts); exit 1 when it fails",
+  )
+  .argument('<history>', 'a run folder, or the history.jsonl of a run')
   .option('--faults <file>', 'the fault log (default: faults.jsonl beside the history)')
-  .option('--scenario <file>', 'the scenario whose latency and availability thresholds apply (default: scenario.json beside the history)')
-  .option('--json', 'print the verdicts and their evidence as JSON')
+  .option('--scenario <file>', 'the scenario whose expectations apply (default: scenario.json beside the history)')
+  .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
+  .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
   .action(checkCommand);
 
 program

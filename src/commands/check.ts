@@ -1,43 +1,72 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { type CheckOptions, checkHistory } from '../checkers/all.js';
+import { checkHistory } from '../checkers/all.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
-import { ExpectSchema } from '../scenarios/schema.js';
+import { loadAlerts } from '../monitoring/server.js';
+import { type Expectation, expectations } from '../report/expectations.js';
+import { expectationRow } from '../report/report.js';
+import { type Expect, ExpectSchema } from '../scenarios/schema.js';
 import { parseWith, readDocument } from '../topology/load.js';
 import { loadHistory } from '../workload/history.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
-/** Of a scenario file, or the scenario.json of a run folder, only what the checkers take. */
+/** Of a scenario file, or the scenario.json of a run folder, only its expectations. */
 const Expectations = z.looseObject({ expect: ExpectSchema.default(ExpectSchema.parse({})) });
 
-/** The thresholds of the scenario the history was run with, so a re-check gives the run's verdicts. */
-function thresholdsOf(file: string): CheckOptions {
-  const { expect } = parseWith(Expectations, readDocument(file), file);
-  return { latency: expect.latency, availability: expect.availability };
+function expectOf(file: string): Expect {
+  return parseWith(Expectations, readDocument(file), file).expect;
+}
+
+/** A file given on the command line must be there; one looked for beside the history may be absent. */
+function beside(given: string | undefined, dir: string, name: string): string | undefined {
+  if (given && !existsSync(given)) throw new FedsimError(`${given}: no such file.`);
+  const file = given ?? join(dir, name);
+  return existsSync(file) ? file : undefined;
 }
 
 /**
- * `fedsim check HISTORY [--faults FILE] [--scenario FILE] [--json]`: runs every checker on a saved
- * history, with no containers. The fault log defaults to faults.jsonl beside the history, the
- * thresholds to those of scenario.json beside it (a run folder's). Exit 1 when one fails.
+ * `fedsim check HISTORY|RUN_FOLDER [--faults F] [--scenario F] [--alerts F] [--json]`: the checkers
+ * on a saved history, with no containers. Beside the history it finds faults.jsonl, scenario.json
+ * and alerts.jsonl (a run folder's). With a scenario it derives the run's verdict again: every
+ * expectation with its thresholds, the steady state and the alerts, and exit 1 unless all hold.
+ * Without one: every checker, and exit 1 when one fails.
  */
-export async function checkCommand(file: string, opts: { faults?: string; scenario?: string; json?: boolean }): Promise<void> {
+export async function checkCommand(
+  path: string,
+  opts: { faults?: string; scenario?: string; alerts?: string; json?: boolean },
+): Promise<void> {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
+  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
   const history = await loadHistory(file);
-  for (const given of [opts.faults, opts.scenario]) if (given && !existsSync(given)) throw new FedsimError(`${given}: no such file.`);
-  const faultsFile = opts.faults ?? join(dirname(file), 'faults.jsonl');
-  const faults = existsSync(faultsFile) ? loadFaultLog(faultsFile) : [];
-  const scenarioFile = opts.scenario ?? join(dirname(file), 'scenario.json');
-  const withScenario = existsSync(scenarioFile);
-  const verdicts = checkHistory(history, faults, withScenario ? thresholdsOf(scenarioFile) : {});
-  if (opts.json) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`);
+  const dir = dirname(file);
+  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
+  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
+  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
+  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
+  const expect = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const verdicts = checkHistory(history, faults, { latency: expect?.latency, availability: expect?.availability });
+  const expected: Expectation[] | undefined =
+    expect && expectations(expect, history, verdicts, faults, alertsFile ? loadAlerts(alertsFile) : undefined);
+  const passed = expected ? expected.every((e) => e.holds) : !verdicts.some((v) => v.status === 'fail');
+  if (opts.json) process.stdout.write(`${JSON.stringify({ passed, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {
-    const thresholds = withScenario ? `the latency and availability thresholds of ${scenarioFile}` : 'no thresholds';
-    process.stdout.write(`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${thresholds}\n`);
-    for (const v of verdicts) process.stdout.write(`  ${MARK[v.status]}  ${v.checker.padEnd(12)} ${v.summary}\n`);
+    const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
+    process.stdout.write(`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`);
+    const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
+    const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
+    if (expected) {
+      for (const e of expected) process.stdout.write(line(e.verdict));
+      const others = verdicts.filter((v) => !expected.some((e) => e.name === v.checker));
+      for (const v of others) process.stdout.write(line(v, '(--)'));
+      if (others.length) process.stdout.write('  (--): not asked for by the scenario\n');
+      process.stdout.write(
+        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold\n`,
+      );
+    } else for (const v of verdicts) process.stdout.write(line(v));
   }
-  if (verdicts.some((v) => v.status === 'fail')) process.exitCode = 1;
+  if (!passed) process.exitCode = 1;
 }

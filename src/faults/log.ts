@@ -24,6 +24,8 @@ export interface FaultRecord {
   undone?: Instant;
   /** Set when injecting or undoing failed. */
   error?: string;
+  /** The timeline step (0-based) that injected it, in a scenario run: what alert expectations name. */
+  step?: number;
 }
 
 export class FaultLog {
@@ -46,6 +48,11 @@ export class FaultLog {
   records(): FaultRecord[] {
     return [...this.latest.values()];
   }
+}
+
+/** Timeline step -> the fault it injected, from a run's fault records. */
+export function stepFaults(records: FaultRecord[]): Map<number, FaultRecord> {
+  return new Map(records.filter((r) => r.step !== undefined).map((r) => [r.step!, r]));
 }
 
 /** Reads a fault log back: one record per fault, its last line. */

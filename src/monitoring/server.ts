@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
@@ -56,6 +56,8 @@ export class MonitoringServer {
   static start(plan: Plan, opts: MonitoringServerOptions): Promise<MonitoringServer> {
     const m = plan.monitoring;
     if (!m) throw new Error(`federation ${plan.federation} has no monitoring`);
+    // There from the start, so a run no alert reached says so too (`fedsim check` reads it).
+    if (opts.file) writeFileSync(opts.file, '');
     let self: MonitoringServer | undefined;
     const server = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/metrics') {
@@ -132,4 +134,18 @@ export class MonitoringServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** Reads a run's alerts.jsonl back; a malformed line is one sentence naming the file and line. */
+export function loadAlerts(file: string): AlertLine[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((text, i) => {
+      if (!text.trim()) return [];
+      try {
+        return [JSON.parse(text) as AlertLine];
+      } catch {
+        throw new FedsimError(`${file}:${i + 1}: not a JSON line; is this a fedsim alert log?`);
+      }
+    });
 }

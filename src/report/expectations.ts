@@ -1,14 +1,15 @@
 import { alertExpectationName, checkAlert } from '../checkers/alerts.js';
 import type { Verdict } from '../checkers/verdict.js';
-import type { FaultRecord } from '../faults/log.js';
+import { type FaultRecord, stepFaults } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/server.js';
-import type { Scenario } from '../scenarios/schema.js';
+import type { Expect } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 
 /**
- * The expectations of a scenario as verdicts: the checkers it asks for, and the steady-state
+ * The expectations of a scenario as verdicts: the checkers it asks for, the steady-state
  * hypothesis (error rate, and p99 if given, in a window before the first fault and at the end of
- * the run). An expectation that could not be checked (unknown) does not hold.
+ * the run), and the alerts. An expectation that could not be checked (unknown) does not hold. Pure:
+ * a run and `fedsim check` of its folder derive the same verdict.
  */
 export interface Expectation {
   name: string;
@@ -49,39 +50,49 @@ export function steadyVerdict(h: History, name: string, from: number, to: number
 }
 
 /** The names of the expectations a scenario asks for, in report order. */
-export function expectationNames(scenario: Scenario): string[] {
-  const e = scenario.expect;
+export function expectationNames(e: Expect): string[] {
   const names: string[] = (['durability', 'routing', 'residency', 'latency', 'availability'] as const).filter((n) => e[n]);
   if (e.steady) names.push('steady-state before', 'steady-state after');
   return [...names, ...(e.alerts ?? []).map(alertExpectationName)];
 }
 
+/** The steady-state verdicts, over the windows that end at the run's start and end marks. */
+function steadyVerdicts(h: History, steady: NonNullable<Expect['steady']>): Verdict[] {
+  const { window, maxErrorRate, p99 } = steady;
+  const { runStart, runEnd } = h;
+  if (runStart === undefined || runEnd === undefined)
+    return ['steady-state before', 'steady-state after'].map((checker) => ({
+      checker,
+      status: 'unknown' as const,
+      summary: 'the history has no run and end marks to place the windows',
+      evidence: {},
+    }));
+  return [
+    steadyVerdict(h, 'steady-state before', Math.max(0, runStart - window), runStart, maxErrorRate, p99),
+    steadyVerdict(h, 'steady-state after', runEnd - window, runEnd, maxErrorRate, p99),
+  ];
+}
+
 export function expectations(
-  scenario: Scenario,
+  e: Expect,
   h: History,
   verdicts: Verdict[],
-  times: { runStart: number; runEnd: number },
-  /** What fedsim's webhook was told, and the fault each timeline step injected (monitored runs). */
-  alerts?: { lines: AlertLine[]; stepFaults: Map<number, FaultRecord> },
+  faults: FaultRecord[],
+  /** What fedsim's webhook was told (alerts.jsonl); absent when the run had no monitoring. */
+  alerts?: AlertLine[],
 ): Expectation[] {
-  const e = scenario.expect;
   const byName = new Map(verdicts.map((v) => [v.checker, v]));
-  const wanted = expectationNames(scenario).filter((n) => byName.has(n));
-  const out: Expectation[] = wanted.map((name) => ({ name, holds: byName.get(name)!.status === 'pass', verdict: byName.get(name)! }));
-  if (e.steady) {
-    const { window, maxErrorRate, p99 } = e.steady;
-    const before = steadyVerdict(h, 'steady-state before', Math.max(0, times.runStart - window), times.runStart, maxErrorRate, p99);
-    const after = steadyVerdict(h, 'steady-state after', times.runEnd - window, times.runEnd, maxErrorRate, p99);
-    out.push(
-      { name: before.checker, holds: before.status === 'pass', verdict: before },
-      { name: after.checker, holds: after.status === 'pass', verdict: after },
-    );
-  }
-  for (const a of e.alerts ?? []) {
-    const v = alerts
-      ? checkAlert(a, alerts.lines, alerts.stepFaults.get(a.fault))
-      : { checker: alertExpectationName(a), status: 'unknown' as const, summary: 'no monitoring in this run', evidence: {} };
-    out.push({ name: v.checker, holds: v.status === 'pass', verdict: v });
-  }
-  return out;
+  const steps = stepFaults(faults);
+  const all = [
+    ...expectationNames(e)
+      .filter((n) => byName.has(n))
+      .map((n) => byName.get(n)!),
+    ...(e.steady ? steadyVerdicts(h, e.steady) : []),
+    ...(e.alerts ?? []).map((a) =>
+      alerts
+        ? checkAlert(a, alerts, steps.get(a.fault))
+        : { checker: alertExpectationName(a), status: 'unknown' as const, summary: 'no monitoring in this run', evidence: {} },
+    ),
+  ];
+  return all.map((verdict) => ({ name: verdict.checker, holds: verdict.status === 'pass', verdict }));
 }

@@ -28,6 +28,14 @@ export interface Report {
   faults: FaultRecord[];
 }
 
+/** An expectation as report.json (and `fedsim check --json`) gives it. */
+export const expectationRow = (e: Expectation): Report['expectations'][number] => ({
+  name: e.name,
+  holds: e.holds,
+  status: e.verdict.status,
+  summary: e.verdict.summary,
+});
+
 export function buildReport(
   scenario: Scenario,
   seed: number,
@@ -47,7 +55,7 @@ export function buildReport(
     finishedAt: new Date().toISOString(),
     seconds: times.seconds,
     passed: expected.every((e) => e.holds),
-    expectations: expected.map((e) => ({ name: e.name, holds: e.holds, status: e.verdict.status, summary: e.verdict.summary })),
+    expectations: expected.map(expectationRow),
     verdicts,
     operations: { total: h.ops.length, ok: count('ok'), fail: count('fail'), info: count('info') },
     latency: latencyTable(h),
@@ -120,7 +128,7 @@ export function summaryMarkdown(r: Report): string {
     lines.push('');
   }
   lines.push(
-    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml`. Re-check with `fedsim check history.jsonl`.',
+    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again, no containers needed.',
     '',
   );
   return lines.join('\n');

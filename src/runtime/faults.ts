@@ -134,9 +134,9 @@ export class Faults {
   /**
    * Injects a fault and returns its record once it is in effect. Bad input (an unknown kind, region
    * or node, a parameter out of range) throws before anything is touched; if applying fails half-way,
-   * what was applied is undone before the error is thrown.
+   * what was applied is undone before the error is thrown. `step`: the timeline step injecting it.
    */
-  async inject(input: FaultSpec | FaultSpecInput): Promise<FaultRecord> {
+  async inject(input: FaultSpec | FaultSpecInput, step?: number): Promise<FaultRecord> {
     const spec = parseFault(input);
     const id = randomBytes(4).toString('hex');
     const effects = effectsOf(this.fed.plan, spec, id);
@@ -149,6 +149,7 @@ export class Faults {
       directions: effects.directions,
       nodes: effects.nodes.map((n) => n.node),
       asked: this.clock.at(),
+      ...(step !== undefined && { step }),
     };
     this.records.set(id, record);
     const instant = INSTANT_KINDS.includes(spec.kind);

@@ -5,7 +5,7 @@ import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkHistory } from '../checkers/all.js';
 import { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
-import { FaultLog, type FaultRecord } from '../faults/log.js';
+import { FaultLog, type FaultRecord, stepFaults } from '../faults/log.js';
 import { MetricsExporter } from '../monitoring/exporter.js';
 import { MonitoringServer } from '../monitoring/server.js';
 import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
@@ -101,24 +101,24 @@ async function reuseOrUp(
 async function waitForAlerts(
   monitor: MonitoringServer,
   wanted: AlertExpectation[],
-  stepFaults: Map<number, FaultRecord>,
+  steps: Map<number, FaultRecord>,
   clock: Clock,
   signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Math.max(
     ...wanted.map((e) => {
-      const f = stepFaults.get(e.fault);
+      const f = steps.get(e.fault);
       return Math.max((f?.effect?.t ?? 0) + e.firesWithin, (f?.undone?.t ?? 0) + (e.resolvesWithin ?? 0));
     }),
   );
   while (clock.now() < deadline && !signal?.aborted) {
     const lines = monitor.alerts();
-    if (wanted.every((e) => checkAlert(e, lines, stepFaults.get(e.fault)).status === 'pass')) return;
+    if (wanted.every((e) => checkAlert(e, lines, steps.get(e.fault)).status === 'pass')) return;
     await sleep(500, signal);
   }
 }
 
-/** Plays the steps at their times; returns, per timeline step index, the id of the fault it injected. */
+/** Plays the steps at their times; each fault's record names the timeline step that injected it. */
 async function playTimeline(
   steps: PlannedStep[],
   faults: Faults,
@@ -126,8 +126,7 @@ async function playTimeline(
   start: number,
   say: Say,
   signal?: AbortSignal,
-): Promise<Map<number, string>> {
-  const injected = new Map<number, string>();
+): Promise<void> {
   for (const step of steps) {
     await sleep(start + step.at - clock.now(), signal);
     if (signal?.aborted) break;
@@ -135,16 +134,14 @@ async function playTimeline(
       say('timeline: heal');
       await faults.heal({ signal });
     } else if (step.fault) {
-      const record = await faults.inject(step.fault);
-      if (step.index !== undefined) injected.set(step.index, record.id);
+      await faults.inject(step.fault, step.index);
     }
   }
-  return injected;
 }
 
 /** The live expectations at the start of the run: the steady state before is known, the rest pending. */
 function emitSteadyBefore(emit: Emit, scenario: Scenario, h: History, runStart: number): void {
-  const list: LiveExpectation[] = expectationNames(scenario).map((name) => ({ name, state: 'pending' }));
+  const list: LiveExpectation[] = expectationNames(scenario.expect).map((name) => ({ name, state: 'pending' }));
   if (scenario.expect.steady) {
     const { window, maxErrorRate, p99 } = scenario.expect.steady;
     const v = steadyVerdict(h, 'steady-state before', Math.max(0, runStart - window), runStart, maxErrorRate, p99);
@@ -224,8 +221,9 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       emit({ type: 'timeline', steps, runStart: Date.now() });
       phase('running', workload.duration);
       emitSteadyBefore(emit, scenario, history.history, runStart);
-      const [, injected] = await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
+      await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
+      history.add({ type: 'end', t: runEnd });
       signal?.throwIfAborted();
       phase('healing');
       await live.heal({ signal });
@@ -233,22 +231,15 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       phase('checking');
       await w.observe();
       const records = log.records();
-      const stepFaults = new Map([...injected].map(([i, id]) => [i, records.find((r) => r.id === id)!]));
       if (monitor && scenario.expect.alerts) {
         say('waiting for the expected alerts to fire and resolve');
-        await waitForAlerts(monitor, scenario.expect.alerts, stepFaults, clock, signal);
+        await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
       }
       const verdicts = checkHistory(history.history, records, {
         latency: scenario.expect.latency,
         availability: scenario.expect.availability,
       });
-      const expected = expectations(
-        scenario,
-        history.history,
-        verdicts,
-        { runStart, runEnd },
-        monitor && { lines: monitor.alerts(), stepFaults },
-      );
+      const expected = expectations(scenario.expect, history.history, verdicts, records, monitor?.alerts());
       const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
         startedAt,
         seconds: {

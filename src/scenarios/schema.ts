@@ -72,4 +72,5 @@ export const ScenarioSchema = z.strictObject({
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
+export type Expect = z.output<typeof ExpectSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -85,7 +85,13 @@ export interface RunLine {
   t: number;
 }
 
-export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine | RunLine;
+/** The measured run ends: its workload and timeline are over, and heal comes next. */
+export interface EndLine {
+  type: 'end';
+  t: number;
+}
+
+export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine | RunLine | EndLine;
 
 /** One operation, its invoke and completion joined. */
 export interface Op {
@@ -109,6 +115,8 @@ export interface History {
   meta: MetaLine;
   /** When the measured run began; absent in a history with no warm-up mark (every op is measured). */
   runStart?: number;
+  /** When the measured run ended (before heal); absent in a history that did not record it. */
+  runEnd?: number;
   ops: Op[];
   registry?: RegistryLine;
   finalReads: FinalReadLine[];
@@ -201,6 +209,9 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
     }
     case 'run':
       h.runStart = line.t;
+      return;
+    case 'end':
+      h.runEnd = line.t;
       return;
     case 'registry':
       h.registry = line;

@@ -108,15 +108,23 @@ describe('fedsim check', () => {
     expectOneClearLine(fedsim(['check', file('junk.jsonl', 'hello\n')]), /junk\.jsonl:1: not a JSON line; is this a fedsim history\?/);
   });
 
-  it("re-checks with the run's own thresholds: scenario.json beside the history, or --scenario", async () => {
+  it("re-checks with the run's own expectations: scenario.json beside the history (or --scenario), a run folder given as such", async () => {
     mkdirSync(join(dir, 'run'));
     const history = await savedHistory('run/history.jsonl', [1, 2]);
     // Each saved write took 3 ms.
     writeFileSync(join(dir, 'run/scenario.json'), JSON.stringify({ name: 'saved', expect: { latency: [{ pair: '*', p99: 1 }] } }));
-    const strict = fedsim(['check', history]);
+    const strict = fedsim(['check', join(dir, 'run')]);
     expect(strict.code).toBe(1);
-    expect(strict.stdout).toMatch(/the latency and availability thresholds of .*run\/scenario\.json/);
+    expect(strict.stdout).toMatch(/the expectations of .*run\/scenario\.json/);
     expect(strict.stdout).toMatch(/FAIL {2}latency .*us->us p99 3\.0 ms > 1 ms/);
+    expect(strict.stdout).toMatch(/\(--\) {2}availability /);
+    expect(strict.stdout).toMatch(/^FAIL: 3 of 4 expectations hold$/m);
+    // A checker the scenario does not ask for does not decide the verdict: durability fails here, unasked.
+    const lostRun = await savedHistory('run/lost.jsonl', [1]);
+    writeFileSync(join(dir, 'run/durability-off.json'), JSON.stringify({ expect: { durability: false } }));
+    const unasked = fedsim(['check', lostRun, '--scenario', join(dir, 'run/durability-off.json')]);
+    expect(unasked.stdout).toMatch(/\(--\) {2}durability {3}1 of 2 acknowledged writes lost/);
+    expect(unasked.code).toBe(0);
     const lenient = file('lenient.yaml', 'name: lenient\ntopology: t.yaml\nexpect:\n  latency: [{ pair: "*", p99: 50ms }]\n');
     expect(fedsim(['check', history, '--scenario', lenient]).code).toBe(0);
     expectOneClearLine(

@@ -15,7 +15,7 @@ import { monitoringUrls } from '../../src/runtime/monitoring.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
 import { historyMeta, WorkloadRun } from '../../src/workload/workload.js';
-import { fedsimRun, root } from './fedsim.js';
+import { fedsim, fedsimRun, root } from './fedsim.js';
 
 /** Monitoring against the real Prometheus, Alertmanager and promtool of fedsim's images. */
 const out = mkdtempSync(join(tmpdir(), 'fedsim-alerts-'));
@@ -59,6 +59,13 @@ describe('alert rules', () => {
   }, 60_000);
 });
 
+/** `fedsim check` of the run folder alone (alerts.jsonl, faults.jsonl) judges the alerts as the run did. */
+async function expectSameVerdictAgain(dir: string, report: { passed: boolean; expectations: unknown[] }) {
+  const again = await fedsim(['check', dir, '--json']).done;
+  expect(again.code, again.stderr).toBe(report.passed ? 0 : 1);
+  expect(JSON.parse(again.stdout).expectations).toEqual(report.expectations);
+}
+
 describe('a monitored federation', () => {
   it('a scenario with alert expectations passes, with the delays in its report and alerts.jsonl', async () => {
     const dir = join(out, 'pass');
@@ -78,6 +85,7 @@ describe('a monitored federation', () => {
     expect(alerts.some((a) => a.alert === 'FedsimNodeDown' && a.status === 'resolved')).toBe(true);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report.expectations.map((e: { name: string }) => e.name)).toContain('alert FedsimNodeDown after timeline[0]');
+    await expectSameVerdictAgain(dir, report);
   }, 240_000);
 
   it("a node kill fires FedsimNodeDown in Alertmanager and at fedsim's webhook within the rule's for plus a scrape; heal resolves it; every dashboard query returns data", async () => {
@@ -155,6 +163,7 @@ describe('a monitored federation', () => {
     expect(r.code, r.stderr.slice(-3000)).toBe(1);
     expect(r.stderr).toMatch(/reused federation alerting/);
     expect(r.stdout).toMatch(/FAILS +alert FedsimNodeDown after timeline\[0\] +fired \d+\.\d s after the fault took effect > 1\.0 s/);
+    await expectSameVerdictAgain(join(out, 'slow'), JSON.parse(readFileSync(join(out, 'slow', 'report.json'), 'utf8')));
     expect(await federationNames(await connectEngine())).not.toContain('alerting');
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { federationNames, removeFederation } from '../../src/runtime/federation.js';
 import { loadHistory } from '../../src/workload/history.js';
-import { fedsimRun, root } from './fedsim.js';
+import { fedsim, fedsimRun, root } from './fedsim.js';
 
 const out = mkdtempSync(join(tmpdir(), 'fedsim-runs-'));
 
@@ -16,7 +16,10 @@ afterAll(async () => {
   await removeFederation(engine, 'impossible-latency');
 });
 
-/** The run folder holds every artefact, junit.xml parses, and report.json matches the history. */
+/**
+ * The run folder holds every artefact, junit.xml parses, report.json matches the history, and
+ * `fedsim check` of the folder alone derives the run's verdict again, expectation by expectation.
+ */
 async function expectRunFolder(dir: string, expectedCases: string[]) {
   for (const f of ['scenario.json', 'history.jsonl', 'faults.jsonl', 'report.json', 'junit.xml', 'summary.md']) {
     if (f === 'faults.jsonl' && !JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')).timeline.length) continue;
@@ -30,6 +33,11 @@ async function expectRunFolder(dir: string, expectedCases: string[]) {
   const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, 'junit.xml'), 'utf8'));
   const cases = [junit.testsuites.testsuite.testcase].flat().map((c: { '@_name': string }) => c['@_name']);
   expect(cases).toEqual(expectedCases);
+  const again = await fedsim(['check', dir, '--json']).done;
+  expect(again.code, again.stderr).toBe(report.passed ? 0 : 1);
+  const rechecked = JSON.parse(again.stdout);
+  expect(rechecked.passed).toBe(report.passed);
+  expect(rechecked.expectations).toEqual(report.expectations);
   return report;
 }
 

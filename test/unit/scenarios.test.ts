@@ -10,7 +10,7 @@ import { loadScenario } from '../../src/scenarios/file.js';
 import { type ScenarioInput, ScenarioSchema } from '../../src/scenarios/schema.js';
 import { planTimeline } from '../../src/scenarios/timeline.js';
 import { HistoryWriter } from '../../src/workload/history.js';
-import { metaLine } from './histories.js';
+import { killRecord, metaLine } from './histories.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedsim-scenarios-'));
 const topology = {
@@ -115,7 +115,9 @@ describe('reports', () => {
     { checker: 'latency', status: 'fail', summary: '1 threshold(s) exceeded: us->eu p99 30.0 ms > 1 ms', evidence: { breaches: ['x'] } },
     { checker: 'availability', status: 'pass', summary: 'fine', evidence: {} },
   ];
-  const expected = expectations(s, w.history, verdicts, { runStart: 1000, runEnd: 2000 });
+  w.add({ type: 'run', t: 1000 });
+  w.add({ type: 'end', t: 2000 });
+  const expected = expectations(s.expect, w.history, verdicts, []);
 
   it('turn the expectations asked for into holds / fails, unknown counting as not holding', () => {
     expect(expected.map((e) => [e.name, e.holds])).toEqual([
@@ -127,6 +129,34 @@ describe('reports', () => {
       ['steady-state after', false],
     ]);
     expect(expected.at(-1)!.verdict.summary).toMatch(/^error rate 10\.0% > 0\.0% \(10 operations, 1\.0-2\.0 s\)/);
+  });
+
+  it('take the steady-state windows from the history’s run and end marks, and say so when it has none', () => {
+    const unmarked = new HistoryWriter(metaLine());
+    const steady = expectations(s.expect, unmarked.history, verdicts, []).filter((e) => e.name.startsWith('steady'));
+    expect(steady.map((e) => [e.holds, e.verdict.summary])).toEqual([
+      [false, 'the history has no run and end marks to place the windows'],
+      [false, 'the history has no run and end marks to place the windows'],
+    ]);
+  });
+
+  it('judge an alert by the fault its timeline step injected, and call it unknown without monitoring', () => {
+    const alerting = ScenarioSchema.parse({
+      name: 'unit',
+      topology,
+      expect: { durability: false, routing: false, residency: false, alerts: [{ alert: 'FedsimNodeDown', fault: 1, firesWithin: '10s' }] },
+    }).expect;
+    const kill = (id: string, step: number, effect: number) =>
+      killRecord({ id, step, asked: { t: effect - 5, wall: '' }, effect: { t: effect, wall: '' } });
+    const faults = [kill('first', 0, 1_000), kill('second', 1, 30_000)];
+    const fired = (t: number) =>
+      ({ type: 'alert', t, wall: '', status: 'firing', alert: 'FedsimNodeDown', fingerprint: 'a', labels: {}, startsAt: '' }) as const;
+    const [early] = expectations(alerting, w.history, [], faults, [fired(5_000)]);
+    expect(early!.verdict.summary).toBe('FedsimNodeDown never fired after kill w-eu-1 took effect');
+    const [late] = expectations(alerting, w.history, [], faults, [fired(5_000), fired(36_000)]);
+    expect([late!.holds, late!.verdict.summary]).toEqual([true, 'kill w-eu-1: fired 6.0 s after it took effect']);
+    const [none] = expectations(alerting, w.history, [], faults);
+    expect([none!.holds, none!.verdict.summary]).toEqual([false, 'no monitoring in this run']);
   });
 
   it('write junit.xml with one testcase per expectation and the failures named', () => {
