@@ -1,7 +1,8 @@
 /**
  * Checker cost: every checker over generated histories of 10^5 and 10^6 operations (and 10^7 with
- * --huge), each size in its own process so its peak memory is its own. Also the time to load the
- * 10^6 history from its JSONL file, as `fedsim check` does. Target (10^6): <= 3 s, <= 500 MB.
+ * --huge), each size in its own process so its peak memory is its own, and each checker timed.
+ * Then a 10^6 history written to JSONL and, in a fresh process, loaded and checked as `fedsim check`
+ * does. Target (10^6): <= 3 s, <= 500 MB.
  *   node dist/bench/checker.js [--huge]
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { checkResidency, checkRouting } from '../src/checkers/routing.js';
 import type { Verdict } from '../src/checkers/verdict.js';
 import type { FaultRecord } from '../src/faults/log.js';
 import { seededRandom } from '../src/faults/node.js';
-import { type History, HistoryWriter, loadHistory, type MetaLine } from '../src/workload/history.js';
+import { HistoryWriter, loadHistory, type MetaLine } from '../src/workload/history.js';
 import { WorkloadSchema } from '../src/workload/spec.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
@@ -40,7 +41,7 @@ const HOME: Record<string, [string, string[]]> = {
 };
 
 /** A history of n operations, written through the same writer as a run (to `file` when given). */
-function generate(n: number, file?: string): History {
+function generate(n: number, file?: string): HistoryWriter {
   const random = seededRandom(42);
   const w = new HistoryWriter(meta, file);
   const workspaces = REGIONS.flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-w${i}`));
@@ -66,7 +67,7 @@ function generate(n: number, file?: string): History {
     w.add({ type: 'final-read', t: n, workspace, cluster: HOME[workspace.slice(0, workspace.lastIndexOf('-w'))]![0], elements });
   for (const [r, [cluster]] of Object.entries(HOME))
     w.add({ type: 'residency', t: n, cluster, workspaces: workspaces.filter((x) => x.startsWith(r)) });
-  return w.history;
+  return w;
 }
 
 const faults: FaultRecord[] = [
@@ -88,10 +89,12 @@ const mb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0);
 const [mode, size] = process.argv.slice(2);
 if (mode === '--child') {
   const n = Number(size);
-  const history = generate(n);
+  const { history } = generate(n);
   // What the history itself holds, after the garbage of generating it is collected.
   (globalThis as { gc?: () => void }).gc?.();
   const retained = (process.memoryUsage().heapUsed / 1048576).toFixed(0);
+  // The peak so far is generating's: the check's own cost is what it adds to that.
+  const beforeCheck = mb();
   // Each checker timed on its own (the same calls checkHistory makes), to see which grows worse than linear.
   const checkers: [string, () => Verdict][] = [
     ['durability', () => checkDurability(history)],
@@ -110,26 +113,21 @@ if (mode === '--child') {
   }
   const s = (performance.now() - t0) / 1000;
   console.log(
-    `${n.toExponential(0).padEnd(6)} ops: check ${s.toFixed(2)} s (${((s * 1e6) / n).toFixed(2)} µs per op: ${times.join(', ')} s); history held in ${retained} MB of heap; peak RSS of the process ${mb()} MB; ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
+    `${n.toExponential(0).padEnd(6)} ops: check ${s.toFixed(2)} s (${((s * 1e6) / n).toFixed(2)} µs per op: ${times.join(', ')} s); history held in ${retained} MB of heap; peak RSS ${beforeCheck} MB before the check, ${mb()} MB after; ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
   );
+} else if (mode === '--child-write') {
+  await generate(Number(size), process.argv[4]).close();
 } else if (mode === '--child-load') {
-  const dir = mkdtempSync(join(tmpdir(), 'fedsim-bench-'));
-  try {
-    const file = join(dir, 'history.jsonl');
-    const w = generate(Number(size), file);
-    void w;
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = performance.now();
-    const h = await loadHistory(file);
-    const load = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    checkHistory(h, faults);
-    console.log(
-      `1e+6   ops from JSONL: load ${load.toFixed(2)} s + check ${((performance.now() - t1) / 1000).toFixed(2)} s (what \`fedsim check\` does)`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // A process of its own, as `fedsim check` is: its peak memory is loading's and checking's alone.
+  const file = size!;
+  const t0 = performance.now();
+  const h = await loadHistory(file);
+  const load = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const verdicts = checkHistory(h, faults);
+  console.log(
+    `${h.ops.length.toExponential(0).padEnd(6)} ops from JSONL: load ${load.toFixed(2)} s + check ${((performance.now() - t1) / 1000).toFixed(2)} s, peak RSS ${mb()} MB (what \`fedsim check\` does); ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
+  );
 } else {
   const sizes = [100_000, 1_000_000, ...(process.argv.includes('--huge') ? [10_000_000] : [])];
   for (const n of sizes) {
@@ -138,6 +136,13 @@ if (mode === '--child') {
     });
     process.stdout.write(r.stdout || r.stderr);
   }
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--child-load', '1000000'], { encoding: 'utf8' });
-  process.stdout.write(r.stdout || r.stderr);
+  const dir = mkdtempSync(join(tmpdir(), 'fedsim-bench-'));
+  try {
+    const file = join(dir, 'history.jsonl');
+    spawnSync(process.execPath, [process.argv[1]!, '--child-write', '1000000', file], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [process.argv[1]!, '--child-load', file], { encoding: 'utf8' });
+    process.stdout.write(r.stdout || r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -72,13 +72,31 @@ function named(h: History, entry: string, op: Op): boolean {
   return op.kind === kind && (level === undefined || levelOf(h, op) === level);
 }
 
-function touches(h: History, f: FaultRecord, op: Op): boolean {
-  const cluster = h.meta.clusters[op.cluster];
-  if (!cluster) return false;
-  if (f.nodes.some((n) => n in cluster.nodes)) return true;
-  const crossed = new Set(cluster.regions.map((r) => `${op.region}|${r}`));
-  for (const a of cluster.regions) for (const b of cluster.regions) if (a !== b) crossed.add(`${a}|${b}`);
-  return f.directions.some(([from, to]) => crossed.has(`${from}|${to}`) || crossed.has(`${to}|${from}`));
+/** Whether a fault touches an operation, which depends only on the op's cluster and client region. */
+function touching(h: History, f: FaultRecord): (op: Op) => boolean {
+  const known = new Map<string, Map<string, boolean>>();
+  const decide = (clusterName: string, region: string): boolean => {
+    const cluster = h.meta.clusters[clusterName];
+    if (!cluster) return false;
+    if (f.nodes.some((n) => n in cluster.nodes)) return true;
+    const crossed = new Set(cluster.regions.map((r) => `${region}|${r}`));
+    for (const a of cluster.regions) for (const b of cluster.regions) if (a !== b) crossed.add(`${a}|${b}`);
+    return f.directions.some(([from, to]) => crossed.has(`${from}|${to}`) || crossed.has(`${to}|${from}`));
+  };
+  // Decided once per (cluster, region), not per operation: histories run to millions of operations.
+  return (op) => {
+    let byRegion = known.get(op.cluster);
+    if (!byRegion) {
+      byRegion = new Map();
+      known.set(op.cluster, byRegion);
+    }
+    let yes = byRegion.get(op.region);
+    if (yes === undefined) {
+      yes = decide(op.cluster, op.region);
+      byRegion.set(op.region, yes);
+    }
+    return yes;
+  };
 }
 
 function errorWindows(h: History, width: number): { t: number; ok: number; errors: number }[] {
@@ -97,11 +115,10 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
   /** Failures failWhileFaulted expects (from a fault's effect until recovered): left out of the error rate. */
   const expectedFailures = new Set<Op>();
   const perFault: FaultAvailability[] = [];
-  for (const f of faults) {
-    if (!f.effect) continue;
-    const touched = h.ops.filter((op) => touches(h, f, op));
+  const effective = faults.flatMap((f) => (f.effect ? [{ f, effect: f.effect.t, touches: touching(h, f) }] : []));
+  for (const { f, effect, touches } of effective) {
+    const touched = h.ops.filter(touches);
     const row: FaultAvailability = { id: f.id, kind: f.kind, target: f.target, touched: touched.length };
-    const effect = f.effect.t;
     const firstFail = touched
       .filter((o) => o.outcome !== 'ok' && (o.complete ?? o.invoke) >= effect)
       .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete ?? o.invoke), undefined);
@@ -148,20 +165,27 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
   // The rates are of the measured run: setup and warm-up (before the run mark) are left out, as
   // latency leaves them out; the steady-state hypothesis is what judges the warm-up.
   const from = h.runStart ?? Number.NEGATIVE_INFINITY;
-  const measured = h.ops.filter((o) => o.invoke >= from && !expectedFailures.has(o));
-  const total = measured.length;
-  const errors = measured.filter((o) => o.outcome !== 'ok').length;
+  let total = 0;
+  let errors = 0;
+  const untouched = { operations: 0, errors: 0 };
+  for (const o of h.ops) {
+    if (o.invoke < from || expectedFailures.has(o)) continue;
+    const failed = o.outcome !== 'ok';
+    total++;
+    if (failed) errors++;
+    if (!effective.some(({ touches }) => touches(o))) {
+      untouched.operations++;
+      if (failed) untouched.errors++;
+    }
+  }
   const rate = total ? errors / total : 0;
-  const touchedByAny = faults.filter((f) => f.effect);
-  const untouched = measured.filter((op) => !touchedByAny.some((f) => touches(h, f, op)));
-  const untouchedErrors = untouched.filter((o) => o.outcome !== 'ok').length;
   const windows = errorWindows(h, opts.window);
   const evidence = {
     operations: total,
     errors,
     errorRate: rate,
     expectedFailures: expectedFailures.size,
-    untouched: { operations: untouched.length, errors: untouchedErrors },
+    untouched,
     faults: perFault,
     windows,
   };
@@ -178,10 +202,10 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     }
   }
   if (opts.untouched !== undefined) {
-    const share = untouched.length ? untouchedErrors / untouched.length : 0;
+    const share = untouched.operations ? untouched.errors / untouched.operations : 0;
     if (share > opts.untouched)
       problems.push(
-        `${untouchedErrors} of ${untouched.length} operations no fault touched failed (${(share * 100).toFixed(1)}% > ${(opts.untouched * 100).toFixed(1)}%)`,
+        `${untouched.errors} of ${untouched.operations} operations no fault touched failed (${(share * 100).toFixed(1)}% > ${(opts.untouched * 100).toFixed(1)}%)`,
       );
   }
   for (const f of perFault)
@@ -211,7 +235,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     )
     .join('; ');
   const untouchedLine =
-    opts.untouched !== undefined ? `; operations no fault touched: ${untouchedErrors} of ${untouched.length} failed` : '';
+    opts.untouched !== undefined ? `; operations no fault touched: ${untouched.errors} of ${untouched.operations} failed` : '';
   const expectedLine = expectedFailures.size ? ` besides ${expectedFailures.size} failures failWhileFaulted expects` : '';
   const summary = `${errors} of ${total} operations failed or unknown (${(rate * 100).toFixed(1)}%)${expectedLine}${untouchedLine}${faultsLine ? `; ${faultsLine}` : ''}${whileLine ? `; ${whileLine}` : ''}`;
   if (!total) return { checker: 'availability', status: 'unknown', summary: 'no operation in the measured run', evidence };

@@ -12,7 +12,7 @@ import { firstOf, type Verdict } from './verdict.js';
 export function checkDurability(h: History): Verdict {
   const finals = new Map<string, Set<number>>();
   for (const r of h.finalReads) if (r.elements) finals.set(r.workspace, new Set(r.elements));
-  const attempted = new Map<number, string>();
+  const attempted = new Set<number>();
   let acked = 0;
   let ok = 0;
   let recovered = 0;
@@ -22,7 +22,7 @@ export function checkDurability(h: History): Verdict {
   const unexpected: { element: number; workspace: string; why: string }[] = [];
   for (const op of h.ops) {
     if (op.kind !== 'write' || op.element === undefined) continue;
-    attempted.set(op.element, op.outcome);
+    attempted.add(op.element);
     if (op.outcome === 'ok') acked++;
     const final = finals.get(op.workspace);
     if (!final) {

@@ -45,14 +45,25 @@ function applies(threshold: string, from: string, to: string): boolean {
 function latencyBy(h: History, keyOf: (from: string, to: string) => string): PairLatency[] {
   const nodes = nodeIndex(h);
   const histograms = new Map<string, hdr.Histogram>();
+  // Client region -> serving region -> its key's histogram: no key string made per operation.
+  const byPair = new Map<string, Map<string, hdr.Histogram>>();
   const from = h.runStart ?? Number.NEGATIVE_INFINITY;
   for (const op of h.ops) {
     if (op.outcome !== 'ok' || op.complete === undefined || op.invoke < from) continue;
-    const key = keyOf(op.region, servingRegion(h, nodes, op));
-    let hist = histograms.get(key);
+    const to = servingRegion(h, nodes, op);
+    let row = byPair.get(op.region);
+    if (!row) {
+      row = new Map();
+      byPair.set(op.region, row);
+    }
+    let hist = row.get(to);
     if (!hist) {
-      hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+      const key = keyOf(op.region, to);
+      hist =
+        histograms.get(key) ??
+        hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
       histograms.set(key, hist);
+      row.set(to, hist);
     }
     hist.recordValue(Math.max(1, Math.round((op.complete - op.invoke) * 1000)));
   }

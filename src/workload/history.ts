@@ -93,7 +93,10 @@ export interface EndLine {
 
 export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine | RunLine | EndLine;
 
-/** One operation, its invoke and completion joined. */
+/**
+ * One operation, its invoke and completion joined. What a read returned stays in the file only: no
+ * checker reads it, and a long run's whole-workspace reads would hold millions of elements.
+ */
 export interface Op {
   id: number;
   region: string;
@@ -107,7 +110,6 @@ export interface Op {
   complete?: number;
   outcome: Outcome;
   coordinator?: string;
-  elements?: number[];
   error?: string;
 }
 
@@ -187,7 +189,6 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
         // Declared up front, so that every Op keeps one shape when its completion fills them in.
         complete: undefined,
         coordinator: undefined,
-        elements: undefined,
         error: undefined,
       };
       pending.set(line.id, op);
@@ -203,7 +204,6 @@ function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, M
       op.complete = line.t;
       op.outcome = line.type;
       if (line.coordinator) op.coordinator = line.coordinator;
-      if (line.elements) op.elements = line.elements;
       if (line.error) op.error = line.error;
       return;
     }
