@@ -18,6 +18,8 @@ fi
 
 addr="${FEDSIM_ADDRESS:-$(hostname -i | awk '{print $1}')}"
 heap="${FEDSIM_HEAP:-512M}"
+# The log's first line, at once: a node that never gets further still shows what it was told.
+echo "fedsim: starting Cassandra in datacenter ${FEDSIM_DC:-dc1} at ${addr} (seeds ${FEDSIM_SEEDS:-$addr}, heap ${heap})"
 
 # Cross-region paths go through the gateway: DNAT each remote peer to its proxy. The rules are
 # in this container's own network namespace; they need NET_ADMIN.

@@ -202,7 +202,7 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
       out.push(buf.subarray(i + 8, i + 8 + size).toString());
       i += 8 + size;
     }
-    return out.join('').trimEnd();
+    return out.join('').trimEnd() || '(nothing logged yet)';
   } catch {
     return '(no log)';
   }
