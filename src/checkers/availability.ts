@@ -6,11 +6,11 @@ import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
 import type { Verdict } from './verdict.js';
 
 /**
- * Availability: the error rate of the measured run and per time window, and for each fault, how long after it took effect
- * the first operation it touched failed, and how long after it was undone the first of them
- * succeeded again. An operation is touched by a fault when the fault acted on a node of the cluster
- * that served it, or cut a link its request crossed (client region <-> cluster region, or between
- * the regions of a stretched cluster, which replication crosses).
+ * Availability: the error rate of the measured run and per time window, and for each fault, how
+ * long after it took effect the first operation it touched failed, and how long after it was
+ * undone the first of them succeeded again. An operation is touched by a fault when the fault
+ * acted on a node of the cluster that served it, or cut a link its request crossed (client region
+ * <-> cluster region, or between the regions of a stretched cluster, which replication crosses).
  */
 export const AvailabilityOptionsSchema = z.strictObject({
   window: duration(3_600_000).default(1000).describe('width of the error-rate windows'),
