@@ -1,5 +1,6 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import type { Instant } from '../clock.js';
+import { readJsonLines } from '../jsonl.js';
 import type { FaultKind } from './spec.js';
 
 /**
@@ -58,10 +59,6 @@ export function stepFaults(records: FaultRecord[]): Map<number, FaultRecord> {
 /** Reads a fault log back: one record per fault, its last line. */
 export function loadFaultLog(file: string): FaultRecord[] {
   const byId = new Map<string, FaultRecord>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as FaultRecord;
-    byId.set(r.id, r);
-  }
+  for (const r of readJsonLines<FaultRecord>(file, 'fault log')) byId.set(r.id, r);
   return [...byId.values()];
 }

@@ -1,7 +1,8 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import { FedsimError, reason } from '../errors.js';
+import { readJsonLines } from '../jsonl.js';
 import type { Plan } from '../topology/plan.js';
 import type { MetricsExporter } from './exporter.js';
 
@@ -136,16 +137,7 @@ export class MonitoringServer {
   }
 }
 
-/** Reads a run's alerts.jsonl back; a malformed line is one sentence naming the file and line. */
+/** Reads a run's alerts.jsonl back. */
 export function loadAlerts(file: string): AlertLine[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .flatMap((text, i) => {
-      if (!text.trim()) return [];
-      try {
-        return [JSON.parse(text) as AlertLine];
-      } catch {
-        throw new FedsimError(`${file}:${i + 1}: not a JSON line; is this a fedsim alert log?`);
-      }
-    });
+  return readJsonLines<AlertLine>(file, 'alert log');
 }

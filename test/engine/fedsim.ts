@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /** fedsim's CLI as a user runs it, from the built dist/, for the engine tests. */
 export const root = join(import.meta.dirname, '../..');
@@ -41,4 +42,13 @@ export function fedsim(args: string[], env: NodeJS.ProcessEnv = {}) {
 /** `fedsim run --no-ui ARGS` to its end. */
 export function fedsimRun(args: string[]): Promise<Finished> {
   return fedsim(['run', '--no-ui', ...args]).done;
+}
+
+/** `fedsim check` of a run folder alone derives the run's verdict again, expectation by expectation. */
+export async function expectSameVerdictAgain(dir: string, report: { passed: boolean; expectations: unknown[] }): Promise<void> {
+  const again = await fedsim(['check', dir, '--json']).done;
+  expect(again.code, again.stderr).toBe(report.passed ? 0 : 1);
+  const rechecked = JSON.parse(again.stdout);
+  expect(rechecked.passed).toBe(report.passed);
+  expect(rechecked.expectations).toEqual(report.expectations);
 }

@@ -15,7 +15,7 @@ import { monitoringUrls } from '../../src/runtime/monitoring.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
 import { historyMeta, WorkloadRun } from '../../src/workload/workload.js';
-import { fedsim, fedsimRun, root } from './fedsim.js';
+import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
 
 /** Monitoring against the real Prometheus, Alertmanager and promtool of fedsim's images. */
 const out = mkdtempSync(join(tmpdir(), 'fedsim-alerts-'));
@@ -58,13 +58,6 @@ describe('alert rules', () => {
     expect(bad.output).toMatch(/FAILED:[\s\S]*parse error/);
   }, 60_000);
 });
-
-/** `fedsim check` of the run folder alone (alerts.jsonl, faults.jsonl) judges the alerts as the run did. */
-async function expectSameVerdictAgain(dir: string, report: { passed: boolean; expectations: unknown[] }) {
-  const again = await fedsim(['check', dir, '--json']).done;
-  expect(again.code, again.stderr).toBe(report.passed ? 0 : 1);
-  expect(JSON.parse(again.stdout).expectations).toEqual(report.expectations);
-}
 
 describe('a monitored federation', () => {
   it('a scenario with alert expectations passes, with the delays in its report and alerts.jsonl', async () => {

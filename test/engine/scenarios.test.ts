@@ -7,7 +7,7 @@ import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { federationNames, removeFederation } from '../../src/runtime/federation.js';
 import { loadHistory } from '../../src/workload/history.js';
-import { fedsim, fedsimRun, root } from './fedsim.js';
+import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
 
 const out = mkdtempSync(join(tmpdir(), 'fedsim-runs-'));
 
@@ -33,11 +33,7 @@ async function expectRunFolder(dir: string, expectedCases: string[]) {
   const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, 'junit.xml'), 'utf8'));
   const cases = [junit.testsuites.testsuite.testcase].flat().map((c: { '@_name': string }) => c['@_name']);
   expect(cases).toEqual(expectedCases);
-  const again = await fedsim(['check', dir, '--json']).done;
-  expect(again.code, again.stderr).toBe(report.passed ? 0 : 1);
-  const rechecked = JSON.parse(again.stdout);
-  expect(rechecked.passed).toBe(report.passed);
-  expect(rechecked.expectations).toEqual(report.expectations);
+  await expectSameVerdictAgain(dir, report);
   return report;
 }
 
