@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { isDriverRefreshBug } from './src/workload/clients.js';
+import { isDriverRefreshBug } from './src/runtime/cql.js';
 
 // Two projects: `unit` (pure parts, seconds) and `engine` (real Docker engine, real databases).
 // Engine tests share one engine and its images; they run one file at a time so a 2-core machine is

@@ -8,13 +8,13 @@
  */
 import { join } from 'node:path';
 import { projectRoot } from '../src/paths.js';
+import { medianRoundTrip } from '../src/runtime/cql.js';
 import { ensureEngine } from '../src/runtime/engine.js';
 import { up } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
 import { loadScenario } from '../src/scenarios/file.js';
 import { loadTopology } from '../src/topology/file.js';
 import type { Topology } from '../src/topology/schema.js';
-import { medianRoundTrip } from '../src/workload/clients.js';
 
 const engine = await ensureEngine(() => undefined);
 await buildImages(engine, () => undefined);

@@ -15,8 +15,8 @@ import { checkDurability } from '../src/checkers/durability.js';
 import { checkLatency } from '../src/checkers/latency.js';
 import { checkResidency, checkRouting } from '../src/checkers/routing.js';
 import type { Verdict } from '../src/checkers/verdict.js';
+import { seededRandom } from '../src/common/random.js';
 import type { FaultRecord } from '../src/faults/log.js';
-import { seededRandom } from '../src/faults/node.js';
 import { HistoryWriter, loadHistory, type MetaLine } from '../src/workload/history.js';
 import { WorkloadSchema } from '../src/workload/spec.js';
 

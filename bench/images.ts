@@ -7,10 +7,10 @@
 import { rmSync } from 'node:fs';
 import { cacheDir } from '../src/paths.js';
 import { CATALOG, LOCAL_COMPONENTS } from '../src/runtime/catalog.js';
+import { answersCql } from '../src/runtime/cql.js';
 import { ensureEngine } from '../src/runtime/engine.js';
 import { buildImages, listImages, localTag } from '../src/runtime/images.js';
 import { LABEL } from '../src/runtime/labels.js';
-import { answersCql } from '../src/workload/clients.js';
 
 const quiet = () => undefined;
 const engine = await ensureEngine(quiet);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: provisions Node, the Docker engine and the images, then runs lint, type checks,
-# unit tests and the tests against the real engine. Needs root on a fresh Debian machine (to install
+# the layer rules, unit tests and the tests against the real engine. Needs root on a fresh Debian machine (to install
 # and start dockerd and run debootstrap once).
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
@@ -11,6 +11,8 @@ node dist/src/cli.js images build
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 npx biome ci --error-on-warnings .
 npx tsc -p tsconfig.json --noEmit
+# The layers (docs/ARCHITECTURE.md): an import against the flow fails here, before any test runs.
+npm run --silent deps
 results="$(mktemp)"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?

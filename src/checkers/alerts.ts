@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/server.js';
-import { duration } from '../topology/duration.js';
 import type { Verdict } from './verdict.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
-import { duration } from '../topology/duration.js';
 import type { History, Op } from '../workload/history.js';
 import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
 import type { Verdict } from './verdict.js';

@@ -1,8 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 import { z } from 'zod';
-import { duration } from '../topology/duration.js';
+import { duration } from '../common/duration.js';
 import type { History } from '../workload/history.js';
-import { nodeIndex, servingRegion } from './routing.js';
+import { nodeIndex, servingRegion } from '../workload/queries.js';
 import type { Verdict } from './verdict.js';
 
 /**

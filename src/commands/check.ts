@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkHistory } from '../checkers/all.js';
 import type { Verdict } from '../checkers/verdict.js';
+import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
-import { loadAlerts } from '../monitoring/server.js';
+import { loadAlerts } from '../monitoring/alerts.js';
 import { type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { type Expect, ExpectSchema } from '../scenarios/schema.js';
-import { parseWith, readDocument } from '../topology/load.js';
 import { loadHistory } from '../workload/history.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };

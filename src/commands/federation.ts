@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
+import { readDocument } from '../common/document.js';
+import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { connectEngine } from '../runtime/engine.js';
 import { federationNames, removeFederation, up } from '../runtime/federation.js';
@@ -7,9 +9,7 @@ import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { ScenarioSchema } from '../scenarios/schema.js';
-import { parseDuration } from '../topology/duration.js';
 import { loadTopology } from '../topology/file.js';
-import { readDocument } from '../topology/load.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import { interruptController, interruptSignal } from './interrupt.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '../common/random.js';
 import { FedsimError } from '../errors.js';
 import type { NodePlan, Plan } from '../topology/plan.js';
 import type { Effects } from './effects.js';
@@ -8,18 +9,6 @@ import type { FaultSpec, NodeKind } from './spec.js';
  * restart, and wipe (down, and back empty when undone: the disk-loss case). Targets by name, by
  * region, by cluster, or all, optionally narrowed to `pick` of them chosen with a seed.
  */
-
-/** mulberry32: a small seeded generator, so the same seed picks the same nodes everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function selectNodes(plan: Plan, target: string, pick?: number, seed = 0): NodePlan[] {
   const [scope, value] = target.includes(':') ? (target.split(':', 2) as [string, string]) : ['node', target];

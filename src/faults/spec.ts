@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../topology/duration.js';
+import { duration } from '../common/duration.js';
 
 /**
  * A fault as users write it, in a scenario's timeline or on the command line: a kind, a target and

@@ -1,6 +1,6 @@
-import { nodeIndex, servingRegion } from '../checkers/routing.js';
 import type { FaultRecord } from '../faults/log.js';
 import { CompletedOps, type History, type Op } from '../workload/history.js';
+import { nodeIndex, servingRegion } from '../workload/queries.js';
 
 /**
  * fedsim's own metrics in Prometheus' text format, from the run's history and fault log: operations

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../clock.js';
+import { describeIssues } from '../common/document.js';
+import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect } from '../faults/effects.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
 import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
-import { describeIssues } from '../topology/load.js';
 import type { Engine } from './engine.js';
 import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
 import { federationLabels, LABEL } from './labels.js';
 import { markForWipe } from './nodes.js';
-import type { Say } from './staging.js';
 
 /**
  * Faults applied to a running federation, each with its inverse. The state of every active fault

@@ -1,17 +1,17 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import type Docker from 'dockerode';
+import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { type ClusterPlan, MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
-import { answersCql, type Endpoints, regionClient } from '../workload/clients.js';
+import { answersCql, type Endpoints, regionClient } from './cql.js';
 import type { Engine } from './engine.js';
 import { configureGateway, gatewayContainerSpec } from './gateway.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
 import { startMonitoring } from './monitoring.js';
 import { nodeContainerSpec, schemaVersions } from './nodes.js';
-import type { Say } from './staging.js';
 
 /**
  * The runtime: applies a plan to the engine, hands back a Federation, finds federations again by
@@ -207,9 +207,6 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
     return '(no log)';
   }
 }
-
-/** Waits `ms`; rejects at once when the signal aborts (its listener is removed either way). */
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal });
 
 /** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
 async function waitForNode(

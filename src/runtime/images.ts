@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import tar from 'tar-fs';
+import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import { cacheDir, projectRoot } from '../paths.js';
 import { CATALOG, type Component, type ComponentName, LOCAL_COMPONENTS } from './catalog.js';
 import type { Engine } from './engine.js';
 import { LABEL } from './labels.js';
-import { debootstrapRootfs, type Say, stageRecipe } from './staging.js';
+import { debootstrapRootfs, stageRecipe } from './staging.js';
 
 /** Where an image comes from: `auto` = one already present, else pull, else the local recipe. */
 export type ImageSource = 'auto' | 'local' | 'registry';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { Say } from '../common/say.js';
 import { alertmanagerConfig, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
 import { projectRoot } from '../paths.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
@@ -8,7 +9,6 @@ import type { Engine } from './engine.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
 import { putFiles } from './nodes.js';
-import type { Say } from './staging.js';
 
 /**
  * Monitoring containers of a federation (`monitoring: on`): Prometheus with fedsim's rules and a

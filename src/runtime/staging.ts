@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Say } from '../common/say.js';
 import { FedsimError } from '../errors.js';
 import { cacheDir, projectRoot } from '../paths.js';
 import type { Component, Staging } from './catalog.js';
@@ -11,7 +12,6 @@ import { aptInstall } from './engine.js';
  * see the host's TLS trust store. Each fetches from a registry this machine reaches (Maven Central,
  * the Go module proxy, Debian) into the cache, once per version.
  */
-export type Say = (line: string) => void;
 
 /** Runs a command, streaming nothing; its last output lines go into the error it throws. */
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; what: string }): Promise<void> {

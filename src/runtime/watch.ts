@@ -1,7 +1,9 @@
-import type { NodeState } from '../scenarios/events.js';
-import { answersCql } from '../workload/clients.js';
+import { answersCql } from './cql.js';
 import type { Federation } from './federation.js';
 import { LABEL, labelFilter } from './labels.js';
+
+/** A node as a person would say it is; shown by the run's views (scenarios/events.ts carries it). */
+export type NodeState = 'up' | 'starting' | 'paused' | 'down';
 
 /**
  * Each node's state as a person would say it: down (its container is not running), paused, starting

@@ -1,5 +1,6 @@
 import type { FaultRecord } from '../faults/log.js';
-import type { AlertLine } from '../monitoring/server.js';
+import type { AlertLine } from '../monitoring/alerts.js';
+import type { NodeState } from '../runtime/watch.js';
 import type { Plan } from '../topology/plan.js';
 import type { PlannedStep } from './timeline.js';
 import type { TrafficSample } from './traffic.js';
@@ -11,7 +12,6 @@ import type { TrafficSample } from './traffic.js';
  */
 /** `watching`: `fedsim watch` of a federation with no run. */
 export type Phase = 'starting' | 'warm-up' | 'running' | 'healing' | 'checking' | 'done' | 'watching';
-export type NodeState = 'up' | 'starting' | 'paused' | 'down';
 
 export interface LiveExpectation {
   name: string;

@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
+import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultSpec } from '../faults/spec.js';
 import { loadTopology } from '../topology/file.js';
-import { parseWith, readDocument } from '../topology/load.js';
 import { planFederation } from '../topology/plan.js';
 import { parseTopology, type Topology } from '../topology/schema.js';
 import { type Scenario, ScenarioSchema } from './schema.js';

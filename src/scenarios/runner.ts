@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkHistory } from '../checkers/all.js';
 import { Clock } from '../clock.js';
+import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { FaultLog, type FaultRecord, stepFaults } from '../faults/log.js';
 import { MetricsExporter } from '../monitoring/exporter.js';
@@ -15,7 +16,6 @@ import { Faults } from '../runtime/faults.js';
 import { attach, type Federation, federationNames, up } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
 import { monitoringUrls } from '../runtime/monitoring.js';
-import type { Say } from '../runtime/staging.js';
 import { watchNodes } from '../runtime/watch.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
@@ -58,9 +58,6 @@ export interface RunResult {
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
-
-/** Waits `ms`, or less when the signal aborts (its listener is removed either way). */
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(Math.max(0, ms), undefined, { signal }).catch(() => undefined);
 
 /**
  * A federation already up under this name with the same topology is reused: every fault healed,

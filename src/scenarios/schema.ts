@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AlertExpectationSchema } from '../checkers/alerts.js';
 import { AvailabilityOptionsSchema } from '../checkers/availability.js';
 import { LatencyThresholdSchema } from '../checkers/latency.js';
+import { duration } from '../common/duration.js';
 import { FaultSpecSchema } from '../faults/spec.js';
-import { duration } from '../topology/duration.js';
 import { TopologySchema } from '../topology/schema.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
 

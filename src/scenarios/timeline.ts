@@ -1,4 +1,4 @@
-import { seededRandom } from '../faults/node.js';
+import { seededRandom } from '../common/random.js';
 import { type FaultSpec, INSTANT_KINDS } from '../faults/spec.js';
 import type { Scenario } from './schema.js';
 

@@ -1,5 +1,5 @@
-import { nodeIndex, servingRegion } from '../checkers/routing.js';
 import { CompletedOps, type History, type Op } from '../workload/history.js';
+import { nodeIndex, servingRegion } from '../workload/queries.js';
 
 /**
  * Live traffic, sampled from the history as it grows: per client region the operations and errors

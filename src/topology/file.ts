@@ -1,5 +1,5 @@
+import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
-import { parseWith, readDocument } from './load.js';
 import { type Topology, TopologySchema } from './schema.js';
 
 /** Reads and validates a topology file; a one-line FedsimError naming the bad field otherwise. */

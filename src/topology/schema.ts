@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from '../common/duration.js';
 
 /**
  * The topology file: regions, the WAN links between them, the database clusters and their keyspaces.

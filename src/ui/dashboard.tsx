@@ -1,7 +1,8 @@
 import { Box, render, Text, useInput, useWindowSize } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { FaultRecord } from '../faults/log.js';
-import type { NodeState, RunEvent } from '../scenarios/events.js';
+import type { NodeState } from '../runtime/watch.js';
+import type { RunEvent } from '../scenarios/events.js';
 import { activeFaults, faultsOnLink, initialState, nextStep, reduce, type ViewState } from './state.js';
 
 /**

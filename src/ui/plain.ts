@@ -1,4 +1,5 @@
-import type { Emit, NodeState, RunEvent } from '../scenarios/events.js';
+import type { NodeState } from '../runtime/watch.js';
+import type { Emit, RunEvent } from '../scenarios/events.js';
 
 /**
  * The run as plain, timestamped lines, for CI logs and `--no-ui`: a line per phase, per fault and

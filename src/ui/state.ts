@@ -1,6 +1,7 @@
 import type { FaultRecord } from '../faults/log.js';
-import type { AlertLine } from '../monitoring/server.js';
-import type { LiveExpectation, NodeState, Phase, RunEvent } from '../scenarios/events.js';
+import type { AlertLine } from '../monitoring/alerts.js';
+import type { NodeState } from '../runtime/watch.js';
+import type { LiveExpectation, Phase, RunEvent } from '../scenarios/events.js';
 import type { PlannedStep } from '../scenarios/timeline.js';
 import type { TrafficSample } from '../scenarios/traffic.js';
 import type { Plan } from '../topology/plan.js';

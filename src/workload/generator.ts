@@ -1,4 +1,4 @@
-import { seededRandom } from '../faults/node.js';
+import { seededRandom } from '../common/random.js';
 import type { Consistency, Levels, Workload } from './spec.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../topology/duration.js';
+import { duration } from '../common/duration.js';
 
 /**
  * The workload as users write it (a scenario's `workload:`): clients in each region creating

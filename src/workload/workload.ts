@@ -1,8 +1,9 @@
-import cassandra from 'cassandra-driver';
 import type { Clock } from '../clock.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
-import type { Federation } from '../runtime/federation.js';
-import { REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { type CqlClient, type CqlOptions, type CqlResult, consistencyLevel as consistency, provablyNotApplied } from '../runtime/cql.js';
+import { type ClusterPlan, type Plan, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import type { Topology } from '../topology/schema.js';
 import { OpGenerator, type PlannedOp } from './generator.js';
 import type { ClusterInfo, HistoryWriter, MetaLine, Outcome } from './history.js';
 import { Pacer } from './pacer.js';
@@ -15,18 +16,32 @@ import type { Consistency, Levels, Workload } from './spec.js';
  * Cluster; every later request for it is routed by a registry lookup, cached as a platform router
  * would. In a stretched cluster every request goes to the client's local datacenter.
  */
-const CL = cassandra.types.consistencies;
-const consistency = (c: Consistency): number => CL[c.toLowerCase().replace(/_(.)/g, (_, x: string) => x.toUpperCase()) as keyof typeof CL];
+
+/**
+ * What the workload needs of a running federation, declared here so that the workload depends on
+ * this much and not on the runtime's Federation class (which satisfies it).
+ */
+export interface FederationView {
+  readonly name: string;
+  readonly plan: Plan;
+  readonly topology: Pick<Topology, 'keyspaces'>;
+  /** Per region: node address -> host endpoint through that region's gateway. */
+  readonly endpoints: Record<string, Record<string, string>>;
+  cluster(name?: string): ClusterPlan;
+  mainCluster(): ClusterPlan | undefined;
+  /** A CQL session on one cluster as a client in `region` sees it; the same one on every call. */
+  client(region: string, cluster?: string): CqlClient;
+}
 /** A kind's one level; with a mix of levels each operation brings its own (atLevel). */
-const single = (levels: Levels): cassandra.QueryOptions => (typeof levels === 'string' ? { consistency: consistency(levels) } : {});
+const single = (levels: Levels): CqlOptions => (typeof levels === 'string' ? { consistency: consistency(levels) } : {});
 /** The statement's options, at the operation's own level when the workload mixes levels. */
-const atLevel = (options: cassandra.QueryOptions, level?: Consistency): cassandra.QueryOptions =>
+const atLevel = (options: CqlOptions, level?: Consistency): CqlOptions =>
   level ? { ...options, consistency: consistency(level) } : options;
 
 export const ELEMENTS_TABLE = 'elements';
 
 /** The keyspace the workload writes to: the one it names, else the topology's first. */
-export function workloadKeyspace(fed: Federation, workload: Workload): string {
+export function workloadKeyspace(fed: FederationView, workload: Workload): string {
   const ks = workload.keyspace ?? fed.topology.keyspaces[0]?.name;
   if (!ks) throw new FedsimError('The workload needs a keyspace: declare one under `keyspaces:` in the topology.');
   if (!fed.topology.keyspaces.some((k) => k.name === ks))
@@ -36,7 +51,7 @@ export function workloadKeyspace(fed: Federation, workload: Workload): string {
   return ks;
 }
 
-export function historyMeta(fed: Federation, workload: Workload, clock: Clock): MetaLine {
+export function historyMeta(fed: FederationView, workload: Workload, clock: Clock): MetaLine {
   const clusters: Record<string, ClusterInfo> = {};
   for (const c of fed.plan.clusters) {
     clusters[c.name] = {
@@ -57,7 +72,7 @@ export function historyMeta(fed: Federation, workload: Workload, clock: Clock): 
 }
 
 /** Creates the workload's table in every cluster that has the keyspace. */
-export async function prepareTables(fed: Federation, workload: Workload): Promise<void> {
+export async function prepareTables(fed: FederationView, workload: Workload): Promise<void> {
   const ks = workloadKeyspace(fed, workload);
   for (const c of fed.plan.clusters) {
     if (!c.keyspaces.some((k) => k.name === ks)) continue;
@@ -68,7 +83,7 @@ export async function prepareTables(fed: Federation, workload: Workload): Promis
 }
 
 /** The cluster a region's new workspaces live in: its own (a worker before the main), else the Main Cluster. */
-function homeClusterOf(fed: Federation, region: string): string {
+function homeClusterOf(fed: FederationView, region: string): string {
   const here = fed.plan.clusters.filter((c) => c.regions.includes(region));
   const pick = here.find((c) => c.role !== 'main') ?? here[0] ?? fed.mainCluster() ?? fed.plan.clusters[0]!;
   return pick.name;
@@ -79,16 +94,7 @@ function homeClusterOf(fed: Federation, region: string): string {
  * refused it, or no host was reached, or every host tried refused it); the rest is unknown.
  */
 export function writeOutcome(err: unknown): Outcome {
-  const e = err as { code?: number; innerErrors?: Record<string, unknown>; name?: string };
-  const codes = cassandra.types.responseErrorCodes;
-  const refused = [codes.unavailableException, codes.overloaded, codes.isBootstrapping, codes.syntaxError, codes.invalid, codes.unprepared];
-  if (e.code !== undefined && refused.includes(e.code)) return 'fail';
-  if (e.name === 'NoHostAvailableError') {
-    const unsent = (x: { name?: string; code?: number }) => x.name !== 'OperationTimedOutError' && x.code === undefined;
-    const inner = Object.values(e.innerErrors ?? {}) as { name?: string; code?: number }[];
-    if (inner.every((x) => unsent(x) || writeOutcome(x) === 'fail')) return 'fail';
-  }
-  return 'info';
+  return provablyNotApplied(err) ? 'fail' : 'info';
 }
 
 function describe(err: unknown): string {
@@ -101,7 +107,7 @@ class Router {
   private readonly cache = new Map<string, string>();
 
   constructor(
-    private readonly fed: Federation,
+    private readonly fed: FederationView,
     private readonly region: string,
     private readonly workload: Workload,
   ) {}
@@ -149,11 +155,11 @@ export class WorkloadRun {
   private readonly routers: Record<string, Router> = {};
   private readonly generators: Record<string, OpGenerator> = {};
   /** Statements and their options, made once: this is the workload's hot path. */
-  private readonly cql: Record<'create' | 'write' | 'read' | 'readAll', { query: string; options: cassandra.QueryOptions }>;
+  private readonly cql: Record<'create' | 'write' | 'read' | 'readAll', { query: string; options: CqlOptions }>;
   readonly regions: string[];
 
   constructor(
-    private readonly fed: Federation,
+    private readonly fed: FederationView,
     private readonly workload: Workload,
     private readonly opts: WorkloadOptions,
   ) {
@@ -216,7 +222,7 @@ export class WorkloadRun {
             const due = pacer.due(clock.now());
             const op = this.generators[region]!.next();
             const wait = due - clock.now();
-            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            if (wait > 0) await sleep(wait);
             if (signal?.aborted || clock.now() >= end) return;
             await this.execute(region, op);
           }
@@ -226,10 +232,10 @@ export class WorkloadRun {
     );
   }
 
-  private readonly sessions = new Map<string, Map<string, cassandra.Client>>();
+  private readonly sessions = new Map<string, Map<string, CqlClient>>();
 
   /** The federation's session of a region on a cluster, looked up once per pair. */
-  private client(region: string, cluster: string): cassandra.Client {
+  private client(region: string, cluster: string): CqlClient {
     let byCluster = this.sessions.get(region);
     if (!byCluster) {
       byCluster = new Map();
@@ -274,7 +280,7 @@ export class WorkloadRun {
     });
     const client = this.client(region, cluster);
     try {
-      let rs: cassandra.types.ResultSet;
+      let rs: CqlResult;
       let elements: number[] | undefined;
       if (op.kind === 'create') {
         if (this.fed.plan.shape === 'stretched') {
@@ -379,7 +385,7 @@ async function retried<T>(f: () => Promise<T>, rethrow = false): Promise<T | und
         if (rethrow) throw err;
         return undefined;
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     }
   }
 }

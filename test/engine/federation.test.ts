@@ -1,9 +1,9 @@
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { medianRoundTrip as medianMs } from '../../src/runtime/cql.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { attach, type Federation, up } from '../../src/runtime/federation.js';
 import { labelFilter } from '../../src/runtime/labels.js';
-import { medianRoundTrip as medianMs } from '../../src/workload/clients.js';
 import * as topologies from './topologies.js';
 
 const C = cassandra.types.consistencies;

@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/faults/node.js';
+import { seededRandom } from '../../src/common/random.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
 import { federationNames, removeFederation, up } from '../../src/runtime/federation.js';

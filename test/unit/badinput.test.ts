@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { parseWith } from '../../src/common/document.js';
 import { FedsimError } from '../../src/errors.js';
 import { ScenarioSchema } from '../../src/scenarios/schema.js';
-import { parseWith } from '../../src/topology/load.js';
 import { TopologySchema } from '../../src/topology/schema.js';
 
 /**

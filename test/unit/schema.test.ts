@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeIssues } from '../../src/topology/load.js';
+import { describeIssues } from '../../src/common/document.js';
 import { parseTopology, TopologySchema } from '../../src/topology/schema.js';
 
 const good = {

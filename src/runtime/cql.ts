@@ -1,7 +1,11 @@
 import { connect } from 'node:net';
 import cassandra from 'cassandra-driver';
+import type { Consistency } from '../workload/spec.js';
 
 /**
+ * The CQL adapter: the only code that imports cassandra-driver. The workload sees its sessions
+ * through the types below and never the driver itself.
+ *
  * A region's view of the federation: cassandra-driver sessions whose address translator maps every
  * node to the path through that region's gateway (127.0.0.1:<port published for that node>).
  */
@@ -18,6 +22,33 @@ class GatewayTranslator extends AddressTranslatorBase implements cassandra.polic
   translate(address: string, port: number, callback: (endpoint: string) => void): void {
     callback(this.endpoints[address] ?? `${address}:${port}`);
   }
+}
+
+export type CqlClient = cassandra.Client;
+export type CqlOptions = cassandra.QueryOptions;
+export type CqlResult = cassandra.types.ResultSet;
+
+const CL = cassandra.types.consistencies;
+/** The driver's number for a consistency level written as in CQL (LOCAL_QUORUM). */
+export function consistencyLevel(c: Consistency): number {
+  return CL[c.toLowerCase().replace(/_(.)/g, (_, x: string) => x.toUpperCase()) as keyof typeof CL];
+}
+
+/**
+ * True when a driver error proves the request was not applied: the coordinator refused it, or no
+ * host was reached, or every host tried refused it. Anything else (a timeout) may have been applied.
+ */
+export function provablyNotApplied(err: unknown): boolean {
+  const e = err as { code?: number; innerErrors?: Record<string, unknown>; name?: string };
+  const codes = cassandra.types.responseErrorCodes;
+  const refused = [codes.unavailableException, codes.overloaded, codes.isBootstrapping, codes.syntaxError, codes.invalid, codes.unprepared];
+  if (e.code !== undefined && refused.includes(e.code)) return true;
+  if (e.name === 'NoHostAvailableError') {
+    const unsent = (x: { name?: string; code?: number }) => x.name !== 'OperationTimedOutError' && x.code === undefined;
+    const inner = Object.values(e.innerErrors ?? {}) as { name?: string; code?: number }[];
+    return inner.every((x) => unsent(x) || provablyNotApplied(x));
+  }
+  return false;
 }
 
 export interface ClientOptions {

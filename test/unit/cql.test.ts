@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { isDriverRefreshBug } from '../../src/workload/clients.js';
+import { isDriverRefreshBug } from '../../src/runtime/cql.js';
 import { writeOutcome } from '../../src/workload/workload.js';
 
 describe('the tolerated cassandra-driver refresh bug', () => {

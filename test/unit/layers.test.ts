@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.js';
+
+/** Runs the project's dependency rules on a folder; the violations as `rule: from -> to`, sorted. */
+function violations(cwd: string): string[] {
+  const bin = join(projectRoot, 'node_modules', '.bin', 'depcruise');
+  const args = ['src', '--config', join(projectRoot, '.dependency-cruiser.cjs'), '--output-type', 'json'];
+  let out: string;
+  try {
+    out = execFileSync(bin, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    // depcruise exits non-zero when it finds violations; the report is still on stdout.
+    out = (err as { stdout: string }).stdout;
+  }
+  const report = JSON.parse(out) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
+  return report.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\//, '')}`).sort();
+}
+
+describe('the layer rules (.dependency-cruiser.cjs)', () => {
+  const dir = mkdtempSync(join(projectRoot, 'test', '.layers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+
+  it('hold on fedsim itself', () => {
+    expect(violations(projectRoot)).toEqual([]);
+  }, 60_000);
+
+  it('fail on deliberate bad imports, each under the rule it breaks', () => {
+    file('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+    // Allowed: the runtime uses the driver; the plan uses the spec.
+    file('src/runtime/federation.ts', "import cassandra from 'cassandra-driver';\nexport const up = cassandra;\n");
+    file('src/topology/schema.ts', 'export const TopologySchema = 1;\n');
+    // Against the flow: the plan reaching into the runtime.
+    file(
+      'src/topology/plan.ts',
+      "import { TopologySchema } from './schema.js';\nimport { up } from '../runtime/federation.js';\nexport const p = [TopologySchema, up];\n",
+    );
+    // A checker reading a file; the workload importing the driver and the runtime class.
+    file('src/checkers/peek.ts', "import { readFileSync } from 'node:fs';\nexport const peek = readFileSync;\n");
+    file(
+      'src/workload/workload.ts',
+      "import cassandra from 'cassandra-driver';\nimport { up } from '../runtime/federation.js';\nexport const w = [cassandra, up];\n",
+    );
+    // A folder no layer names.
+    file('src/stray/thing.ts', "import { peek } from '../checkers/peek.js';\nexport const t = peek;\n");
+    expect(violations(dir)).toEqual([
+      'against-the-flow-from-plan: src/topology/plan.ts -> src/runtime/federation.ts',
+      'checkers-do-no-io: src/checkers/peek.ts -> fs',
+      'drivers-only-in-runtime: src/workload/workload.ts -> cassandra-driver/index.js',
+      'layer-unknown: src/stray/thing.ts -> src/checkers/peek.ts',
+      'workload-through-its-own-view: src/workload/workload.ts -> src/runtime/federation.ts',
+    ]);
+  }, 60_000);
+});
