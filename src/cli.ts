@@ -10,7 +10,8 @@ import { imagesBuildCommand, imagesCommand } from './commands/images.js';
 import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
 import { FedsimError, reason } from './errors.js';
-import { FAULT_KINDS } from './faults/spec.js';
+import { faultOptions, targetHelp } from './faults/docs.js';
+import { FAULT_KINDS } from './faults/kinds.js';
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
@@ -73,25 +74,15 @@ program
   .option('--all', 'every federation')
   .action(downCommand);
 
-program
+const fault = program
   .command('fault')
   .description('inject a fault into a running federation; it stays until `fedsim heal`, or for --for')
   .argument('<kind>', FAULT_KINDS.join(' | '))
-  .argument(
-    '<target>',
-    'link: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE, region:R, cluster:C or all',
-  )
-  .option('-f, --federation <name>', 'the federation (default: the only one up)')
-  .option('--latency <duration>', 'latency: added one-way delay, e.g. 150ms')
-  .option('--jitter <duration>', 'latency: +/- variation')
-  .option('--rate <KB/s>', 'bandwidth: cap in KB/s')
-  .option('--after <duration>', 'reset: reset connections after this long (default at once)')
-  .option('--delay <duration>', 'slow-close: delay before closing; slicer: delay between slices')
-  .option('--size <bytes>', 'slicer: average slice size')
-  .option('--bytes <n>', 'limit-data: bytes before the connection closes')
-  .option('--one-way', 'partition: cut only traffic from the left side to the right side')
-  .option('--pick <n>', 'node kinds: pick n of the targeted nodes at random')
-  .option('--seed <n>', 'node kinds: seed of the random pick (same seed, same nodes)')
+  .argument('<target>', targetHelp())
+  .option('-f, --federation <name>', 'the federation (default: the only one up)');
+// Each kind's parameters, from the registry of kinds (src/faults/kinds.ts).
+for (const o of faultOptions()) fault.option(o.flags, o.help);
+fault
   .option('--for <duration>', 'hold the fault this long, then undo it (Ctrl-C undoes it early)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
   .action(faultCommand);

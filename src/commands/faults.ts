@@ -1,5 +1,6 @@
 import { FedsimError } from '../errors.js';
 import { FaultLog } from '../faults/log.js';
+import { flagOf, PARAM_NAMES, PARAMS, type Param } from '../faults/params.js';
 import { type FaultSpecInput, paramsOf } from '../faults/spec.js';
 import { connectEngine, type Engine } from '../runtime/engine.js';
 import { describeFault, Faults, parseFault } from '../runtime/faults.js';
@@ -17,21 +18,8 @@ export async function chosenFederation(engine: Engine, name?: string): Promise<s
   throw new FedsimError(`${names.length} federations are up (${names.join(', ')}); name one (with --federation where the command has it).`);
 }
 
-export interface FaultOptions {
-  federation?: string;
-  latency?: string;
-  jitter?: string;
-  rate?: string;
-  after?: string;
-  delay?: string;
-  size?: string;
-  bytes?: string;
-  oneWay?: boolean;
-  pick?: string;
-  seed?: string;
-  for?: string;
-  log?: string;
-}
+/** commander's options of `fedsim fault`: each kind parameter as typed (see faults/docs.ts). */
+export type FaultOptions = { federation?: string; for?: string; log?: string } & Partial<Record<Param, string | boolean>>;
 
 function integer(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -44,21 +32,11 @@ function integer(flag: string, text: string | undefined): number | undefined {
  * then undoes it (Ctrl-C undoes it early); without, the fault stays until `fedsim heal`.
  */
 export async function faultCommand(kind: string, target: string, opts: FaultOptions): Promise<void> {
-  const input = {
-    kind,
-    target,
-    latency: opts.latency,
-    jitter: opts.jitter,
-    rate: integer('rate', opts.rate),
-    after: opts.after,
-    delay: opts.delay,
-    size: integer('size', opts.size),
-    bytes: integer('bytes', opts.bytes),
-    oneWay: opts.oneWay,
-    pick: integer('pick', opts.pick),
-    seed: integer('seed', opts.seed),
-    for: opts.for,
-  };
+  const input: Record<string, unknown> = { kind, target, for: opts.for };
+  for (const p of PARAM_NAMES) {
+    const text = opts[p];
+    input[p] = PARAMS[p].cli === 'integer' && typeof text === 'string' ? integer(flagOf(p), text) : text;
+  }
   const spec = parseFault(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FaultSpecInput);
   const engine = await connectEngine();
   const fed = await attach(engine, await chosenFederation(engine, opts.federation));

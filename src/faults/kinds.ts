@@ -1,19 +1,39 @@
+import { FedsimError } from '../errors.js';
 import type { Plan } from '../topology/plan.js';
 import type { Effects } from './effects.js';
-import { linkEffects } from './link.js';
-import { nodeEffects } from './node.js';
-import { outageEffects } from './outage.js';
-import { partitionEffects } from './partition.js';
-import { type FaultSpec, isLinkKind, isNodeKind } from './spec.js';
+import type { FaultKindDef } from './kind.js';
+import { LINK_KINDS } from './link.js';
+import { NODE_KINDS } from './node.js';
+import { OUTAGE_KINDS } from './outage.js';
+import type { FaultInput } from './params.js';
+import { PARTITION_KINDS } from './partition.js';
 
 /**
- * A fault's effects: a pure function of the plan and the spec (random picks come from the spec's
- * seed), so the same fault always means the same effects and its inverse is known before it starts.
- * Unknown regions, nodes or clusters throw a FedsimError before anything is touched.
+ * The registry of fault kinds: every kind, from its family's module. Adding a kind is a record in
+ * a family's list (or a new family module listed here) and its test; the schema (spec.ts), the
+ * CLI's options and the README's table (docs.ts) follow.
  */
-export function effectsOf(plan: Plan, spec: FaultSpec, id: string): Effects {
-  if (isLinkKind(spec.kind)) return linkEffects(plan, spec, id);
-  if (spec.kind === 'partition' || spec.kind === 'isolate') return partitionEffects(plan, spec, id);
-  if (isNodeKind(spec.kind)) return nodeEffects(plan, spec);
-  return outageEffects(plan, spec);
+export const KINDS = [...LINK_KINDS, ...PARTITION_KINDS, ...NODE_KINDS, ...OUTAGE_KINDS] as const;
+
+export type FaultKind = (typeof KINDS)[number]['name'];
+export const FAULT_KINDS = KINDS.map((k) => k.name) as [FaultKind, ...FaultKind[]];
+
+const BY_NAME = new Map<string, FaultKindDef>(KINDS.map((k) => [k.name, k]));
+
+/** A kind's record; an unknown kind is an error, never another kind's effects. */
+export function kindOf(name: string): FaultKindDef {
+  const kind = BY_NAME.get(name);
+  if (!kind) throw new FedsimError(`Unknown fault kind "${name}"; the kinds are ${FAULT_KINDS.join(', ')}.`);
+  return kind;
+}
+
+/** Faults that happen at once and have nothing to undo. */
+export const INSTANT_KINDS: readonly FaultKind[] = KINDS.filter((k) => k.instant).map((k) => k.name);
+
+/**
+ * A fault's effects, by its kind's record: a pure function of the plan and the spec. Unknown
+ * regions, nodes or clusters throw a FedsimError before anything is touched.
+ */
+export function effectsOf(plan: Plan, spec: FaultInput, id: string): Effects {
+  return kindOf(spec.kind).effects(plan, spec, id);
 }

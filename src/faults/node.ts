@@ -1,8 +1,8 @@
 import { seededRandom } from '../common/random.js';
 import { FedsimError } from '../errors.js';
 import type { NodePlan, Plan } from '../topology/plan.js';
-import type { Effects } from './effects.js';
-import type { FaultSpec, NodeKind } from './spec.js';
+import type { NodeAction } from './effects.js';
+import { defineKind, type FaultKindDef } from './kind.js';
 
 /**
  * Node faults: kill (SIGKILL), stop (graceful), pause (frozen: connections open, nothing read),
@@ -40,12 +40,38 @@ export function selectNodes(plan: Plan, target: string, pick?: number, seed = 0)
   return pool.slice(0, pick);
 }
 
-export function nodeEffects(plan: Plan, spec: FaultSpec): Effects {
-  const nodes = selectNodes(plan, spec.target, spec.pick, spec.seed);
-  return {
-    directions: [],
-    toxics: [],
-    disabled: [],
-    nodes: nodes.map((n) => ({ node: n.name, container: n.container, action: spec.kind as NodeKind })),
-  };
+const PICK = {
+  pick: { help: 'pick this many of the targeted nodes at random' },
+  seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
+} as const;
+
+function nodeKind<const N extends NodeAction>(name: N, does: string, inverse: string, instant?: true): FaultKindDef<N> {
+  return defineKind({
+    name,
+    family: 'node',
+    target: 'NODE, region:R, cluster:C or all',
+    params: PICK,
+    does,
+    inverse,
+    instant,
+    effects(plan, spec) {
+      const nodes = selectNodes(plan, spec.target, spec.pick, spec.seed);
+      return {
+        directions: [],
+        toxics: [],
+        disabled: [],
+        nodes: nodes.map((n) => ({ node: n.name, container: n.container, action: name })),
+      };
+    },
+  });
 }
+
+const STARTED = 'started again, unless another active fault holds it';
+
+export const NODE_KINDS = [
+  nodeKind('kill', 'SIGKILL', STARTED),
+  nodeKind('stop', 'graceful stop (30 s, then SIGKILL)', STARTED),
+  nodeKind('pause', 'frozen (connections open, nothing read)', 'unpaused, unless another active fault holds it'),
+  nodeKind('restart', 'restart at once', 'nothing: it is over when it happens', true),
+  nodeKind('wipe', 'down, and back **empty** when undone (a lost disk)', 'started with an empty data folder'),
+] as const;

@@ -1,7 +1,8 @@
 import { FedsimError } from '../errors.js';
 import type { Plan } from '../topology/plan.js';
 import { type Effects, toxicsFor } from './effects.js';
-import type { FaultSpec } from './spec.js';
+import { defineKind } from './kind.js';
+import type { FaultInput } from './params.js';
 
 /**
  * Partitions: every path between two sets of regions, client and replication alike, stalls (data
@@ -22,7 +23,7 @@ function side(plan: Plan, text: string, target: string): string[] {
 }
 
 /** The two sides of `A|B`, `A,B|C`, `A|*` (or a bare region, for isolate). */
-export function parseSides(plan: Plan, spec: FaultSpec): [string[], string[]] {
+export function parseSides(plan: Plan, spec: FaultInput): [string[], string[]] {
   const text = spec.kind === 'isolate' ? `${spec.target}|*` : spec.target;
   const parts = text.split('|');
   if (parts.length !== 2) throw new FedsimError(`Partition "${spec.target}" needs two sides split by |, as in A|B or A,B|*.`);
@@ -37,7 +38,7 @@ export function parseSides(plan: Plan, spec: FaultSpec): [string[], string[]] {
   return [left, right];
 }
 
-export function partitionEffects(plan: Plan, spec: FaultSpec, id: string): Effects {
+function partitionEffects(plan: Plan, spec: FaultInput, id: string): Effects {
   const [left, right] = parseSides(plan, spec);
   const directions: [string, string][] = [];
   for (const a of left) {
@@ -49,3 +50,26 @@ export function partitionEffects(plan: Plan, spec: FaultSpec, id: string): Effec
   const toxics = directions.flatMap((d) => toxicsFor(plan, d, id, 'timeout', { timeout: 0 }));
   return { directions, toxics, disabled: [], nodes: [] };
 }
+
+const INVERSE = 'its toxics removed';
+
+export const PARTITION_KINDS = [
+  defineKind({
+    name: 'partition',
+    family: 'partition',
+    target: 'A|B, A,B|C, A|*',
+    params: { oneWay: { help: 'cut only traffic from the left side to the right side' } },
+    does: 'every client and replication path between the sides stalls',
+    inverse: INVERSE,
+    effects: partitionEffects,
+  }),
+  defineKind({
+    name: 'isolate',
+    family: 'partition',
+    target: 'a region',
+    params: {},
+    does: '`A|*`',
+    inverse: INVERSE,
+    effects: partitionEffects,
+  }),
+] as const;

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FedsimError } from '../../src/errors.js';
+import { faultOptions, faultTable, targetHelp } from '../../src/faults/docs.js';
+import { effectsOf, FAULT_KINDS, KINDS, kindOf } from '../../src/faults/kinds.js';
+import { PARAM_NAMES } from '../../src/faults/params.js';
+import { FaultSpecSchema } from '../../src/faults/spec.js';
+import { projectRoot } from '../../src/paths.js';
+import { planFederation } from '../../src/topology/plan.js';
+import { parseTopology } from '../../src/topology/schema.js';
+
+const plan = planFederation(
+  parseTopology({
+    shape: 'federation',
+    regions: ['ra', 'rb'],
+    links: { default: { latency: 20 } },
+    clusters: [
+      { name: 'main', role: 'main', nodes: { ra: 1 } },
+      { name: 'wb', role: 'worker', nodes: { rb: 1 } },
+    ],
+    keyspaces: [{ name: 'app', replication: 1 }],
+  }),
+  'unit',
+  0,
+);
+
+/** A target of each family's grammar on the plan above. */
+const TARGETS = { link: 'ra->rb', partition: 'ra|rb', node: 'all', outage: 'ra' } as const;
+/** A value for each parameter a kind may need. */
+const VALUES: Record<string, unknown> = { latency: '150ms', rate: 1000, delay: '1s', bytes: 1000 };
+
+describe('the registry of fault kinds', () => {
+  it('dispatch is exhaustive: an unknown kind is an error, never another kind', () => {
+    expect(() => kindOf('melt')).toThrow(FedsimError);
+    expect(() => kindOf('melt')).toThrow('Unknown fault kind "melt"; the kinds are latency, bandwidth');
+    // Past the schema (as a record read back from an older fedsim could be): still no fall-through.
+    expect(() => effectsOf(plan, { kind: 'melt', target: 'ra' }, 'id')).toThrow('Unknown fault kind "melt"');
+    expect(new Set(FAULT_KINDS).size).toBe(KINDS.length);
+  });
+
+  it('every kind parses with its required parameters and does something to the plan', () => {
+    for (const k of KINDS) {
+      const target = k.name === 'isolate' ? 'ra' : TARGETS[k.family];
+      const required = Object.entries(k.params)
+        .filter(([, use]) => use.required)
+        .map(([p]) => [p, VALUES[p]]);
+      const spec = FaultSpecSchema.parse({ kind: k.name, target, ...Object.fromEntries(required) });
+      const e = effectsOf(plan, spec, 'id');
+      expect(e.toxics.length + e.disabled.length + e.nodes.length, k.name).toBeGreaterThan(0);
+      expect(k.inverse, k.name).not.toBe('');
+    }
+  });
+
+  it('the CLI options and help come from it: every parameter once, its help naming the kinds that take it', () => {
+    const options = faultOptions();
+    expect(options.map((o) => o.param)).toEqual(PARAM_NAMES);
+    expect(options.find((o) => o.param === 'oneWay')!.flags).toBe('--one-way');
+    expect(options.find((o) => o.param === 'delay')!.help).toBe('slow-close: delay before a close; slicer: delay between slices');
+    for (const o of options) {
+      for (const k of KINDS.filter((x) => o.param in x.params)) expect(o.help, o.param).toMatch(new RegExp(`${k.name}|${k.family} kinds`));
+    }
+    expect(targetHelp()).toBe(
+      'link kinds: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE, region:R, cluster:C or all',
+    );
+  });
+
+  it("the README's table of kinds is the generated one", () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    const table = /<!-- fault kinds:[^\n]*-->\n([\s\S]*?)\n<!-- end of fault kinds -->/.exec(readme)?.[1];
+    // On a difference: paste faultTable() (src/faults/docs.ts) between the README's markers.
+    expect(table).toBe(faultTable());
+  });
+});
