@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { isDriverRefreshBug } from './src/runtime/cql.js';
 
-// Two projects: `unit` (pure parts, seconds) and `engine` (real Docker engine, real databases).
+// Two projects: `unit` (pure parts and the CLI on bad input or saved runs, no engine) and `engine` (real Docker engine, real databases).
 // Engine tests share one engine and its images; they run one file at a time so a 2-core machine is
 // not asked to start several federations at once.
 export default defineConfig({
@@ -10,7 +10,10 @@ export default defineConfig({
     onUnhandledError: (err) => !isDriverRefreshBug(err),
     projects: [
       // Colour forced: without a terminal ink would draw none, and the NO_COLOR test could not fail.
-      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' } } },
+      // No Docker engine needed: the CLI's tests run the built CLI with DOCKER_HOST pointing nowhere.
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' }, globalSetup: ['test/unit/build.ts'] },
+      },
       {
         test: {
           name: 'engine',

@@ -12,16 +12,27 @@ import { activeFaults, faultsOnLink, initialState, nextStep, reduce, type ViewSt
  */
 const REDRAW_MS = 250;
 
+/** Runs `task` once, `ms` from now. The screen's is setTimeout; tests pass one they run by hand. */
+export type Scheduler = (task: () => void, ms: number) => void;
+
+const timers: Scheduler = (task, ms) => {
+  setTimeout(task, ms);
+};
+
 /** Holds the view state; tells the screen about changes at most every REDRAW_MS. */
 export class ViewStore {
   private state: ViewState = initialState();
   private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | undefined;
+  private redrawDue = false;
+
+  constructor(private readonly schedule: Scheduler = timers) {}
 
   readonly emit = (event: RunEvent): void => {
     this.state = reduce(this.state, event);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
+    if (this.redrawDue) return;
+    this.redrawDue = true;
+    this.schedule(() => {
+      this.redrawDue = false;
       for (const l of this.listeners) l();
     }, REDRAW_MS);
   };

@@ -1,5 +1,5 @@
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FaultRecord } from '../../src/faults/log.js';
 import type { RunEvent } from '../../src/scenarios/events.js';
 import { TrafficSampler } from '../../src/scenarios/traffic.js';
@@ -30,11 +30,19 @@ const eu2 = plan.nodes.find((n) => n.region === 'eu-west-1' && n.name.endsWith('
 
 const ESC = String.fromCharCode(27);
 const plainText = (frame = '') => frame.replace(new RegExp(`${ESC}\\[[0-9;]*m`, 'g'), '');
-/** Past the store's redraw throttle. */
-const settle = () => new Promise((r) => setTimeout(r, 350));
+/** The store's redraws, run by hand: no test waits out the throttle. */
+const due: { task: () => void; ms: number }[] = [];
+const scheduler = (task: () => void, ms: number) => {
+  due.push({ task, ms });
+};
+/** Runs the redraws due, then lets React and ink commit the frame (one turn of the event loop). */
+async function settle(): Promise<void> {
+  for (const { task } of due.splice(0)) task();
+  await new Promise((r) => setImmediate(r));
+}
 
 function mount(events: RunEvent[] = []) {
-  const store = new ViewStore();
+  const store = new ViewStore(scheduler);
   const calls = { quit: 0, heal: 0 };
   const ui = render(<Dashboard store={store} onQuit={() => calls.quit++} onHeal={() => calls.heal++} />);
   const now = Date.now();
@@ -70,6 +78,24 @@ const open = (events?: RunEvent[]) => {
   mounted.push(m);
   return m;
 };
+
+describe('the view store', () => {
+  it('redraws at most every 250 ms: a burst of events is one redraw, with the latest state', () => {
+    const tasks: { task: () => void; ms: number }[] = [];
+    const store = new ViewStore((task, ms) => tasks.push({ task, ms }));
+    let redraws = 0;
+    store.subscribe(() => redraws++);
+    for (let i = 0; i < 100; i++) store.emit({ type: 'line', line: `line ${i}` });
+    expect(tasks.map((t) => t.ms)).toEqual([250]);
+    expect(redraws).toBe(0);
+    tasks.shift()!.task();
+    expect(redraws).toBe(1);
+    expect(store.get().lines.at(-1)).toBe('line 99');
+    // The next event after a redraw asks for the next one.
+    store.emit({ type: 'line', line: 'after' });
+    expect(tasks).toHaveLength(1);
+  });
+});
 
 describe('dashboard panels', () => {
   it('header: scenario, seed, elapsed and phase', async () => {
@@ -201,23 +227,23 @@ describe('dashboard panels', () => {
       },
     ]);
     const stdout = d.ui.stdout as unknown as { columns: number; emit: (e: string) => void };
-    Object.defineProperty(stdout, 'columns', { value: 80, configurable: true });
-    stdout.emit('resize');
-    await settle();
-    const lines = d.frame().split('\n');
-    expect(lines.length).toBeLessThanOrEqual(24);
-    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
-    Object.defineProperty(stdout, 'columns', { value: 140, configurable: true });
-    stdout.emit('resize');
-    await settle();
-    expect(
+    const widest = () =>
       Math.max(
         ...d
           .frame()
           .split('\n')
           .map((l) => [...l].length),
-      ),
-    ).toBeGreaterThan(80);
+      );
+    // ink redraws on a resize at its own frame rate: wait for the frame, not for a fixed time.
+    Object.defineProperty(stdout, 'columns', { value: 80, configurable: true });
+    stdout.emit('resize');
+    await settle();
+    await vi.waitFor(() => expect(widest()).toBeLessThanOrEqual(80));
+    expect(d.frame().split('\n').length).toBeLessThanOrEqual(24);
+    Object.defineProperty(stdout, 'columns', { value: 140, configurable: true });
+    stdout.emit('resize');
+    await settle();
+    await vi.waitFor(() => expect(widest()).toBeGreaterThan(80));
   });
 
   it('uses no color under NO_COLOR', async () => {

@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
 
-// The compiled CLI, as users run it (scripts/test.sh builds it before the tests).
+// The compiled CLI, as users run it (test/unit/build.ts compiles it when a source is newer). No
+// engine: DOCKER_HOST points nowhere unless a test says otherwise, so these run on any laptop.
 const cli = join(import.meta.dirname, '../../dist/src/cli.js');
+const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const dir = mkdtempSync(join(tmpdir(), 'fedsim-cli-'));
 
 function fedsim(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...NO_ENGINE, ...env }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,7 +31,8 @@ function expectOneClearLine(r: { code: number | null; stderr: string }, pattern:
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('fedsim on bad input and a missing engine', () => {
+// Each test starts the CLI a few times (about half a second each, more on a busy machine).
+describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => {
   it('validates the example topologies', () => {
     for (const t of ['two-region-federation', 'three-region-federation', 'stretched-pair']) {
       const r = fedsim(['validate', join(import.meta.dirname, `../../topologies/${t}.yaml`)]);
@@ -72,7 +75,7 @@ describe('fedsim on bad input and a missing engine', () => {
   });
 });
 
-describe('fedsim check', () => {
+describe('fedsim check', { timeout: 60_000 }, () => {
   async function savedHistory(name: string, finalElements: number[]): Promise<string> {
     const path = join(dir, name);
     const w = new HistoryWriter(
