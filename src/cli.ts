@@ -3,6 +3,7 @@
 import './signals.js';
 import { Command, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { type CommandContext, processContext } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
@@ -12,6 +13,13 @@ import { watchCommand } from './commands/watch.js';
 import { FedsimError, reason } from './errors.js';
 import { faultOptions, targetHelp } from './faults/docs.js';
 import { FAULT_KINDS } from './faults/kinds.js';
+
+const ctx = processContext();
+/** A command as commander calls it: its arguments and options, after the one context. */
+const withContext =
+  <A extends unknown[]>(command: (ctx: CommandContext, ...args: A) => Promise<void>) =>
+  (...args: A) =>
+    command(ctx, ...args);
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
@@ -26,31 +34,35 @@ program
   .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
   .option('--seed <n>', "replay a run's random choices")
   .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
-  .action(demoCommand);
+  .action(withContext(demoCommand));
 
 program
   .command('doctor')
   .description('check Node, the Docker engine (installing and starting one as root on Debian) and the images')
   .option('--json', 'print the findings as JSON')
-  .action(doctorCommand);
+  .action(withContext(doctorCommand));
 
 const images = program
   .command('images')
   .description('list every component image: source, tag, present or not')
   .option('--json', 'print as JSON')
-  .action(imagesCommand);
+  .action(withContext(imagesCommand));
 images
   .command('build')
   .description('build the local images that are missing (each keyed by a hash of its recipe)')
   .argument('[components...]', 'only these components (and the base they need)')
-  .action(imagesBuildCommand);
+  .action(withContext(imagesBuildCommand));
 
-program.command('validate').description('check a topology or scenario file; touches no engine').argument('<file>').action(validateCommand);
+program
+  .command('validate')
+  .description('check a topology or scenario file; touches no engine')
+  .argument('<file>')
+  .action(withContext(validateCommand));
 program
   .command('schema')
   .description('print the JSON Schema of topology files, or of scenario files with --scenario (for editors)')
   .option('--scenario', 'the scenario schema')
-  .action(schemaCommand);
+  .action(withContext(schemaCommand));
 program
   .command('up')
   .description('bring a federation up from a topology file and leave it running')
@@ -60,19 +72,19 @@ program
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
-  .action(upCommand);
+  .action(withContext(upCommand));
 program
   .command('status')
   .description('federations that are up: containers, state, ports')
   .argument('[name]')
   .option('--json', 'print as JSON')
-  .action(statusCommand);
+  .action(withContext(statusCommand));
 program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')
   .argument('[name]')
   .option('--all', 'every federation')
-  .action(downCommand);
+  .action(withContext(downCommand));
 
 const fault = program
   .command('fault')
@@ -85,19 +97,19 @@ for (const o of faultOptions()) fault.option(o.flags, o.help);
 fault
   .option('--for <duration>', 'hold the fault this long, then undo it (Ctrl-C undoes it early)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
-  .action(faultCommand);
+  .action(withContext(faultCommand));
 program
   .command('faults')
   .description("list a federation's active faults, whichever process injected them")
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--json', 'print as JSON')
-  .action(faultsCommand);
+  .action(withContext(faultsCommand));
 program
   .command('heal')
   .description('undo every fault (toxics, proxies, nodes) and wait until the federation answers again')
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
-  .action(healCommand);
+  .action(withContext(healCommand));
 
 program
   .command('run')
@@ -109,7 +121,7 @@ program
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
-  .action(runCommand);
+  .action(withContext(runCommand));
 
 program
   .command('check')
@@ -121,19 +133,19 @@ program
   .option('--scenario <file>', 'the scenario whose expectations apply (default: scenario.json beside the history)')
   .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
   .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
-  .action(checkCommand);
+  .action(withContext(checkCommand));
 
 program
   .command('watch')
   .description('the live dashboard of a federation that is up: node states and active faults (q stops watching, h heals)')
   .argument('[name]', 'the federation (default: the only one up)')
   .option('--no-ui', 'plain, timestamped lines instead of the dashboard')
-  .action(watchCommand);
+  .action(withContext(watchCommand));
 
 program
   .command('gc')
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
-  .action(gcCommand);
+  .action(withContext(gcCommand));
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,7 @@ import { type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { type Expect, ExpectSchema } from '../scenarios/schema.js';
 import { loadHistory } from '../workload/history.js';
+import type { CommandContext } from './context.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
@@ -36,6 +37,7 @@ function beside(given: string | undefined, dir: string, name: string): string | 
  * Without one: every checker, and exit 1 when one fails.
  */
 export async function checkCommand(
+  ctx: CommandContext,
   path: string,
   opts: { faults?: string; scenario?: string; alerts?: string; json?: boolean },
 ): Promise<void> {
@@ -52,21 +54,19 @@ export async function checkCommand(
   const expected: Expectation[] | undefined =
     expect && expectations(expect, history, verdicts, faults, alertsFile ? loadAlerts(alertsFile) : undefined);
   const passed = expected ? expected.every((e) => e.holds) : !verdicts.some((v) => v.status === 'fail');
-  if (opts.json) process.stdout.write(`${JSON.stringify({ passed, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
+  if (opts.json) ctx.out(`${JSON.stringify({ passed, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
-    process.stdout.write(`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`);
+    ctx.out(`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`);
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
     if (expected) {
-      for (const e of expected) process.stdout.write(line(e.verdict));
+      for (const e of expected) ctx.out(line(e.verdict));
       const others = verdicts.filter((v) => !expected.some((e) => e.name === v.checker));
-      for (const v of others) process.stdout.write(line(v, '(--)'));
-      if (others.length) process.stdout.write('  (--): not asked for by the scenario\n');
-      process.stdout.write(
-        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold\n`,
-      );
-    } else for (const v of verdicts) process.stdout.write(line(v));
+      for (const v of others) ctx.out(line(v, '(--)'));
+      if (others.length) ctx.out('  (--): not asked for by the scenario\n');
+      ctx.out(`${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold\n`);
+    } else for (const v of verdicts) ctx.out(line(v));
   }
   if (!passed) process.exitCode = 1;
 }

@@ -1,10 +1,9 @@
-import { ensureEngine } from '../runtime/engine.js';
 import { listImages } from '../runtime/images.js';
+import type { CommandContext } from './context.js';
 
 /** `fedsim doctor`: Node, the engine (provisioned where possible) and which images are present. */
-export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
-  const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
-  const engine = await ensureEngine(say);
+export async function doctorCommand(ctx: CommandContext, opts: { json?: boolean }): Promise<void> {
+  const engine = await ctx.engine({ provision: true });
   const images = await listImages(engine);
   const findings = {
     node: process.versions.node,
@@ -12,7 +11,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
     images,
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+    ctx.out(`${JSON.stringify(findings, null, 2)}\n`);
     return;
   }
   const out: string[] = [
@@ -23,5 +22,5 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<void> {
   ];
   const missing = images.filter((i) => i.source === 'local' && !i.present).map((i) => i.component);
   if (missing.length) out.push(`missing local images: ${missing.join(', ')}; \`fedsim images build\` builds them.`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  ctx.out(`${out.join('\n')}\n`);
 }

@@ -2,12 +2,10 @@ import { FedsimError } from '../errors.js';
 import { FaultLog } from '../faults/log.js';
 import { flagOf, PARAM_NAMES, PARAMS, type Param } from '../faults/params.js';
 import { type FaultSpecInput, paramsOf } from '../faults/spec.js';
-import { connectEngine, type Engine } from '../runtime/engine.js';
+import type { Engine } from '../runtime/engine.js';
 import { describeFault, Faults, parseFault } from '../runtime/faults.js';
 import { attach, federationNames } from '../runtime/federation.js';
-import { interruptSignal } from './interrupt.js';
-
-const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
+import type { CommandContext } from './context.js';
 
 /** The federation a command means: the one named, or the only one that is up. */
 export async function chosenFederation(engine: Engine, name?: string): Promise<string> {
@@ -31,24 +29,24 @@ function integer(flag: string, text: string | undefined): number | undefined {
  * `fedsim fault KIND TARGET [options]`: injects one fault. With --for it holds the fault that long,
  * then undoes it (Ctrl-C undoes it early); without, the fault stays until `fedsim heal`.
  */
-export async function faultCommand(kind: string, target: string, opts: FaultOptions): Promise<void> {
+export async function faultCommand(ctx: CommandContext, kind: string, target: string, opts: FaultOptions): Promise<void> {
   const input: Record<string, unknown> = { kind, target, for: opts.for };
   for (const p of PARAM_NAMES) {
     const text = opts[p];
     input[p] = PARAMS[p].cli === 'integer' && typeof text === 'string' ? integer(flagOf(p), text) : text;
   }
   const spec = parseFault(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FaultSpecInput);
-  const engine = await connectEngine();
+  const engine = await ctx.engine();
   const fed = await attach(engine, await chosenFederation(engine, opts.federation));
-  const faults = new Faults(fed, { log: new FaultLog(opts.log), say });
+  const faults = new Faults(fed, { log: new FaultLog(opts.log), say: ctx.say });
   const record = await faults.inject(spec);
   if (spec.for === undefined) {
-    process.stdout.write(`fault ${record.id} in effect: ${describeFault(record)}; \`fedsim heal\` undoes it\n`);
+    ctx.out(`fault ${record.id} in effect: ${describeFault(record)}; \`fedsim heal\` undoes it\n`);
     return;
   }
-  process.stdout.write(`fault ${record.id} in effect for ${spec.for / 1000} s: ${describeFault(record)} (Ctrl-C undoes it now)\n`);
+  ctx.out(`fault ${record.id} in effect for ${spec.for / 1000} s: ${describeFault(record)} (Ctrl-C undoes it now)\n`);
   faults.release();
-  const signal = interruptSignal(say);
+  const signal = ctx.interrupt().signal;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, spec.for);
     signal.addEventListener('abort', () => {
@@ -57,21 +55,21 @@ export async function faultCommand(kind: string, target: string, opts: FaultOpti
     });
   });
   await faults.undo(record.id);
-  process.stdout.write(`fault ${record.id} undone${signal.aborted ? ' (interrupted)' : ''}\n`);
+  ctx.out(`fault ${record.id} undone${signal.aborted ? ' (interrupted)' : ''}\n`);
   if (signal.aborted) process.exitCode = 130;
 }
 
 /** `fedsim faults [--federation N] [--json]`: the active faults, whichever process injected them. */
-export async function faultsCommand(opts: { federation?: string; json?: boolean }): Promise<void> {
-  const engine = await connectEngine();
+export async function faultsCommand(ctx: CommandContext, opts: { federation?: string; json?: boolean }): Promise<void> {
+  const engine = await ctx.engine();
   const fed = await attach(engine, await chosenFederation(engine, opts.federation));
   const active = await new Faults(fed).active();
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(active, null, 2)}\n`);
+    ctx.out(`${JSON.stringify(active, null, 2)}\n`);
     return;
   }
   if (!active.length) {
-    process.stdout.write(`no fault is active in ${fed.name}\n`);
+    ctx.out(`no fault is active in ${fed.name}\n`);
     return;
   }
   for (const f of active) {
@@ -82,15 +80,15 @@ export async function faultsCommand(opts: { federation?: string; json?: boolean 
       params: paramsOf(f.spec),
       nodes: f.effects.nodes.map((n) => n.node),
     });
-    process.stdout.write(`${f.id}  ${line}  since ${f.asked}${until}\n`);
+    ctx.out(`${f.id}  ${line}  since ${f.asked}${until}\n`);
   }
 }
 
 /** `fedsim heal [--federation N]`: undoes every fault and waits until the federation answers. */
-export async function healCommand(opts: { federation?: string; log?: string }): Promise<void> {
-  const engine = await connectEngine();
+export async function healCommand(ctx: CommandContext, opts: { federation?: string; log?: string }): Promise<void> {
+  const engine = await ctx.engine();
   const fed = await attach(engine, await chosenFederation(engine, opts.federation));
-  const r = await new Faults(fed, { log: new FaultLog(opts.log), say }).heal({ signal: interruptSignal(say) });
+  const r = await new Faults(fed, { log: new FaultLog(opts.log), say: ctx.say }).heal({ signal: ctx.interrupt().signal });
   const did = [
     `${r.faults} fault record(s) cleared`,
     `${r.toxicsRemoved} toxic(s) removed`,
@@ -99,5 +97,5 @@ export async function healCommand(opts: { federation?: string; log?: string }): 
     r.nodesStarted.length && `started ${r.nodesStarted.join(', ')}`,
     r.nodesUnpaused.length && `unpaused ${r.nodesUnpaused.join(', ')}`,
   ].filter(Boolean);
-  process.stdout.write(`${fed.name} healed in ${r.seconds.toFixed(1)} s: ${did.join('; ')}\n`);
+  ctx.out(`${fed.name} healed in ${r.seconds.toFixed(1)} s: ${did.join('; ')}\n`);
 }

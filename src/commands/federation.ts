@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { readDocument } from '../common/document.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
-import { connectEngine } from '../runtime/engine.js';
 import { federationNames, removeFederation, up } from '../runtime/federation.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
@@ -12,50 +11,50 @@ import { ScenarioSchema } from '../scenarios/schema.js';
 import { loadTopology } from '../topology/file.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
-import { interruptController, interruptSignal } from './interrupt.js';
-
-const say = (line: string) => process.stderr.write(`fedsim: ${line}\n`);
+import type { CommandContext } from './context.js';
 
 /** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
-export async function validateCommand(file: string): Promise<void> {
+export async function validateCommand(ctx: CommandContext, file: string): Promise<void> {
   if (isScenarioDocument(readDocument(file))) {
     const { scenario, topology } = loadScenario(file);
     const faults = scenario.timeline.filter((s) => s.fault).length;
-    process.stdout.write(
+    ctx.out(
       `${file}: valid scenario ${scenario.name}: ${topology.regions.length} region(s), ${scenario.workload.duration / 1000} s of workload, ${faults} timed fault(s)${scenario.nemesis ? ', random faults' : ''}\n`,
     );
     return;
   }
   const t = loadTopology(file);
   const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
-  process.stdout.write(
-    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`,
-  );
+  ctx.out(`${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`);
 }
 
 /** `fedsim schema [--scenario]`: JSON Schema of topology (or scenario) files, generated from the zod schemas. */
-export async function schemaCommand(opts: { scenario?: boolean }): Promise<void> {
+export async function schemaCommand(ctx: CommandContext, opts: { scenario?: boolean }): Promise<void> {
   const schema = z.toJSONSchema(opts.scenario ? ScenarioSchema : TopologySchema, { io: 'input', unrepresentable: 'any' });
-  process.stdout.write(`${JSON.stringify({ ...schema, title: opts.scenario ? 'fedsim scenario' : 'fedsim topology' }, null, 2)}\n`);
+  ctx.out(`${JSON.stringify({ ...schema, title: opts.scenario ? 'fedsim scenario' : 'fedsim topology' }, null, 2)}\n`);
 }
 
 /** `fedsim up FILE [--name N]`: brings the federation up and leaves it running. */
-export async function upCommand(file: string, opts: { name?: string; imageSource?: string; nodeTimeout?: string }): Promise<void> {
+export async function upCommand(
+  ctx: CommandContext,
+  file: string,
+  opts: { name?: string; imageSource?: string; nodeTimeout?: string },
+): Promise<void> {
   const nodeTimeoutMs = parseDuration(opts.nodeTimeout ?? '180s');
   if (nodeTimeoutMs === undefined || nodeTimeoutMs <= 0)
     throw new FedsimError(`--node-timeout expects a duration such as 90s or 5m, got "${opts.nodeTimeout}".`);
   const topology = loadTopology(file);
-  const engine = await connectEngine();
+  const engine = await ctx.engine();
   const t0 = Date.now();
   const fed = await up(engine, topology, {
     name: opts.name,
     nodeTimeoutMs,
     imageSource: imageSourceFrom(opts.imageSource),
-    say,
-    signal: interruptSignal(say),
+    say: ctx.say,
+    signal: ctx.interrupt().signal,
   });
   await fed.close();
-  process.stdout.write(
+  ctx.out(
     `federation ${fed.name} is up (${((Date.now() - t0) / 1000).toFixed(1)} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`,
   );
 }
@@ -70,8 +69,8 @@ interface NodeStatus {
 }
 
 /** `fedsim status [NAME] [--json]`: federations running, their containers with state and ports. */
-export async function statusCommand(name: string | undefined, opts: { json?: boolean }): Promise<void> {
-  const engine = await connectEngine();
+export async function statusCommand(ctx: CommandContext, name: string | undefined, opts: { json?: boolean }): Promise<void> {
+  const engine = await ctx.engine();
   const names = name ? [name] : await federationNames(engine);
   const out: { name: string; containers: NodeStatus[]; urls?: Record<string, string> }[] = [];
   for (const n of names) {
@@ -94,22 +93,22 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
     });
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    ctx.out(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   if (!out.length) {
-    process.stdout.write('no federation is up\n');
+    ctx.out('no federation is up\n');
     return;
   }
   for (const f of out) {
-    process.stdout.write(`federation ${f.name}\n`);
+    ctx.out(`federation ${f.name}\n`);
     for (const c of f.containers) {
       const where = [c.region, c.cluster].filter(Boolean).join(' ');
-      process.stdout.write(
+      ctx.out(
         `  ${c.state.padEnd(6)} ${c.role.padEnd(12)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
       );
     }
-    for (const [what, url] of Object.entries(f.urls ?? {})) process.stdout.write(`  ${what.padEnd(13)} ${url}\n`);
+    for (const [what, url] of Object.entries(f.urls ?? {})) ctx.out(`  ${what.padEnd(13)} ${url}\n`);
   }
 }
 
@@ -130,27 +129,27 @@ function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, st
 }
 
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
-export async function downCommand(name: string | undefined, opts: { all?: boolean }): Promise<void> {
+export async function downCommand(ctx: CommandContext, name: string | undefined, opts: { all?: boolean }): Promise<void> {
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
-  interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
-  const engine = await connectEngine();
+  ctx.interrupt(ctx.say, 'finishing the removal');
+  const engine = await ctx.engine();
   const names = opts.all ? await federationNames(engine) : [name!];
   for (const n of names) {
     const removed = await removeFederation(engine, n);
-    process.stdout.write(
+    ctx.out(
       removed.containers + removed.networks
         ? `federation ${n} removed (${removed.containers} containers, ${removed.networks} networks)\n`
         : `federation ${n} was not up; nothing to remove\n`,
     );
   }
-  if (opts.all && !names.length) process.stdout.write('no federation is up; nothing to remove\n');
+  if (opts.all && !names.length) ctx.out('no federation is up; nothing to remove\n');
 }
 
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
-export async function gcCommand(): Promise<void> {
-  interruptController((line) => process.stderr.write(`fedsim: ${line}\n`), 'finishing the removal');
-  const engine = await connectEngine();
+export async function gcCommand(ctx: CommandContext): Promise<void> {
+  ctx.interrupt(ctx.say, 'finishing the removal');
+  const engine = await ctx.engine();
   const names = await federationNames(engine);
   let containers = 0;
   let networks = 0;
@@ -161,7 +160,7 @@ export async function gcCommand(): Promise<void> {
   }
   const volumes = (await engine.docker.listVolumes({ filters: labelFilter() })).Volumes ?? [];
   for (const v of volumes) await engine.docker.getVolume(v.Name).remove({ force: true });
-  process.stdout.write(
+  ctx.out(
     `gc: removed ${containers} containers, ${networks} networks, ${volumes.length} volumes${names.length ? ` of ${names.join(', ')}` : ''}\n`,
   );
 }

@@ -21,7 +21,3 @@ export function interruptController(say: (line: string) => void, onFirst = 'stop
   for (const sig of takeEarlySignals()) onSignal(sig);
   return controller;
 }
-
-export function interruptSignal(say: (line: string) => void): AbortSignal {
-  return interruptController(say).signal;
-}

@@ -2,14 +2,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
 import { projectRoot } from '../paths.js';
-import { connectEngine, type Engine, ensureEngine } from '../runtime/engine.js';
+import type { Engine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
 import { type LoadedScenario, loadScenario } from '../scenarios/file.js';
 import { runScenario } from '../scenarios/runner.js';
 import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
-import { interruptController } from './interrupt.js';
+import type { CommandContext } from './context.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -23,13 +23,13 @@ export interface RunCommandOptions {
  * Runs a loaded scenario, shown by the live dashboard on a terminal (plain, timestamped lines
  * without one, or with --no-ui), and prints the verdict; exit code 1 when an expectation fails.
  */
-async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
+async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
   if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new FedsimError(`--seed expects a whole number, got "${opts.seed}".`);
   const live = dashboardWanted(opts.ui);
   const store = new ViewStore();
-  const plain = plainLines((line) => process.stderr.write(`${line}\n`));
+  const plain = plainLines(ctx.show);
   const emit: Emit = live ? store.emit : plain;
-  const interrupt = interruptController((line) => emit({ type: 'line', line }));
+  const interrupt = ctx.interrupt((line) => emit({ type: 'line', line }));
   const control = new RunControl();
   const stopDashboard = live
     ? showDashboard(store, {
@@ -52,7 +52,7 @@ async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCom
     stopDashboard();
   }
   const r = result.report;
-  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const out = (line = '') => ctx.out(`${line}\n`);
   out(`${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'} (seed ${r.seed}, ${r.seconds.total.toFixed(0)} s)`);
   for (const e of r.expectations)
     out(`  ${e.holds ? 'holds ' : e.status === 'unknown' ? 'unknown' : 'FAILS '}  ${e.name.padEnd(20)} ${e.summary}`);
@@ -69,9 +69,9 @@ async function runAndReport(engine: Engine, loaded: LoadedScenario, opts: RunCom
  * `fedsim run SCENARIO [--out DIR] [--seed N]`: exit 0 when every expectation holds, 1 when one
  * fails, 2 when the run itself could not be done, 130 on Ctrl-C.
  */
-export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
+export async function runCommand(ctx: CommandContext, file: string, opts: RunCommandOptions): Promise<void> {
   const loaded = loadScenario(file);
-  await runAndReport(await connectEngine(), loaded, opts);
+  await runAndReport(ctx, await ctx.engine(), loaded, opts);
 }
 
 export const DEMO_SCENARIO = 'voedger-federation';
@@ -81,13 +81,13 @@ export const DEMO_SCENARIO = 'voedger-federation';
  * engine, then images as the federation needs them), runs a story from the library (default: the
  * Voedger federation losing its Main Cluster) and removes everything, also on Ctrl-C.
  */
-export async function demoCommand(opts: RunCommandOptions & { scenario?: string }): Promise<void> {
+export async function demoCommand(ctx: CommandContext, opts: RunCommandOptions & { scenario?: string }): Promise<void> {
   const name = opts.scenario ?? DEMO_SCENARIO;
   const library = readdirSync(join(projectRoot, 'scenarios'))
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length));
   if (!library.includes(name)) throw new FedsimError(`No library scenario "${name}"; the library has ${library.join(', ')}.`);
   const loaded = loadScenario(join(projectRoot, 'scenarios', `${name}.yaml`));
-  const engine = await ensureEngine((line) => process.stderr.write(`fedsim: ${line}\n`));
-  await runAndReport(engine, { ...loaded, scenario: { ...loaded.scenario, after: 'down' } }, opts);
+  const engine = await ctx.engine({ provision: true });
+  await runAndReport(ctx, engine, { ...loaded, scenario: { ...loaded.scenario, after: 'down' } }, opts);
 }

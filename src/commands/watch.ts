@@ -1,14 +1,13 @@
 import type { FaultRecord } from '../faults/log.js';
 import { paramsOf } from '../faults/spec.js';
-import { connectEngine } from '../runtime/engine.js';
 import { type ActiveFault, describeFault, Faults } from '../runtime/faults.js';
 import { attach } from '../runtime/federation.js';
 import { watchNodes } from '../runtime/watch.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
 import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
+import type { CommandContext } from './context.js';
 import { chosenFederation } from './faults.js';
-import { interruptController } from './interrupt.js';
 
 /** How often the active faults are read from the engine (whichever process injected them). */
 const FAULTS_EVERY_MS = 2000;
@@ -34,13 +33,13 @@ function asRecord(f: ActiveFault): FaultRecord {
  * its nodes' states and the faults active in it, whoever injected them. q (or Ctrl-C) stops
  * watching and leaves the federation as it is; h heals it.
  */
-export async function watchCommand(name: string | undefined, opts: { ui?: boolean }): Promise<void> {
-  const engine = await connectEngine();
+export async function watchCommand(ctx: CommandContext, name: string | undefined, opts: { ui?: boolean }): Promise<void> {
+  const engine = await ctx.engine();
   const fed = await attach(engine, await chosenFederation(engine, name));
   const live = dashboardWanted(opts.ui);
   const store = new ViewStore();
-  const emit: Emit = live ? store.emit : plainLines((line) => process.stderr.write(`${line}\n`));
-  const stop = interruptController((line) => emit({ type: 'line', line }), 'stopped watching; the federation stays up');
+  const emit: Emit = live ? store.emit : plainLines(ctx.show);
+  const stop = ctx.interrupt((line) => emit({ type: 'line', line }), 'stopped watching; the federation stays up');
   const faults = new Faults(fed, { say: (line) => emit({ type: 'line', line }) });
   const control = new RunControl();
   control.onHeal(async () => {
