@@ -6,6 +6,7 @@ import { FedsimError } from '../errors.js';
 import { federationNames, removeFederation, up } from '../runtime/federation.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
+import { nodeStateOfContainer } from '../runtime/watch.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { ScenarioSchema } from '../scenarios/schema.js';
 import { loadTopology } from '../topology/file.js';
@@ -85,7 +86,7 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
           role: c.Labels[LABEL.role] ?? '?',
           region: c.Labels[LABEL.region] ?? '',
           cluster: c.Labels[LABEL.cluster],
-          state: c.State === 'running' ? 'up' : c.State === 'paused' ? 'paused' : 'down',
+          state: nodeStateOfContainer(c.State),
           ports: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),

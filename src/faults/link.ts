@@ -1,5 +1,5 @@
 import { FedsimError } from '../errors.js';
-import type { Plan } from '../topology/plan.js';
+import { knownRegion, type Plan } from '../topology/plan.js';
 import { type ToxicEffect, type ToxicType, toxicsFor } from './effects.js';
 import { defineKind, type FaultKindDef } from './kind.js';
 import type { FaultInput } from './params.js';
@@ -9,10 +9,7 @@ export function parseLinkTarget(plan: Plan, target: string): [string, string][] 
   const m = /^\s*([a-z0-9-]+)\s*(<->|->|<-)\s*([a-z0-9-]+)\s*$/.exec(target);
   if (!m) throw new FedsimError(`Link target "${target}" is not a link; write A->B, A<-B or A<->B with two region names.`);
   const [, a, arrow, b] = m as unknown as [string, string, string, string];
-  for (const r of [a, b]) {
-    if (!plan.regions.includes(r))
-      throw new FedsimError(`Unknown region "${r}" in "${target}"; the regions are ${plan.regions.join(', ')}.`);
-  }
+  for (const r of [a, b]) knownRegion(plan, r, target);
   if (a === b) throw new FedsimError(`Link target "${target}" names one region twice; a link joins two regions.`);
   if (arrow === '->') return [[a, b]];
   if (arrow === '<-') return [[b, a]];

@@ -1,6 +1,6 @@
 import { seededRandom } from '../common/random.js';
 import { FedsimError } from '../errors.js';
-import type { NodePlan, Plan } from '../topology/plan.js';
+import { knownRegion, type NodePlan, type Plan } from '../topology/plan.js';
 import type { NodeAction } from './effects.js';
 import { defineKind, type FaultKindDef } from './kind.js';
 
@@ -15,7 +15,7 @@ export function selectNodes(plan: Plan, target: string, pick?: number, seed = 0)
   let nodes: NodePlan[];
   if (target === 'all') nodes = plan.nodes;
   else if (scope === 'region') {
-    if (!plan.regions.includes(value)) throw new FedsimError(`Unknown region "${value}"; the regions are ${plan.regions.join(', ')}.`);
+    knownRegion(plan, value);
     nodes = plan.nodes.filter((n) => n.region === value);
   } else if (scope === 'cluster') {
     if (!plan.clusters.some((c) => c.name === value))

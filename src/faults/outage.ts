@@ -1,4 +1,5 @@
 import { FedsimError } from '../errors.js';
+import { knownRegion } from '../topology/plan.js';
 import { defineKind } from './kind.js';
 
 /** Region outage: every node of the region killed at once; undone by starting them all again. */
@@ -11,8 +12,7 @@ export const OUTAGE_KINDS = [
     does: 'every node of the region killed at once',
     inverse: 'every node of the region started again',
     effects(plan, spec) {
-      const region = spec.target.trim();
-      if (!plan.regions.includes(region)) throw new FedsimError(`Unknown region "${region}"; the regions are ${plan.regions.join(', ')}.`);
+      const region = knownRegion(plan, spec.target.trim());
       const nodes = plan.nodes.filter((n) => n.region === region);
       if (!nodes.length) throw new FedsimError(`Region ${region} has no database nodes; an outage there would change nothing.`);
       return {

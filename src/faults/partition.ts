@@ -1,5 +1,5 @@
 import { FedsimError } from '../errors.js';
-import type { Plan } from '../topology/plan.js';
+import { knownRegion, type Plan } from '../topology/plan.js';
 import { type Effects, toxicsFor } from './effects.js';
 import { defineKind } from './kind.js';
 import type { FaultInput } from './params.js';
@@ -16,8 +16,7 @@ function side(plan: Plan, text: string, target: string): string[] {
     .filter(Boolean);
   if (!names.length) throw new FedsimError(`Partition "${target}" has an empty side; write A|B, A,B|C or A|*.`);
   for (const r of names) {
-    if (r !== '*' && !plan.regions.includes(r))
-      throw new FedsimError(`Unknown region "${r}" in "${target}"; the regions are ${plan.regions.join(', ')}.`);
+    if (r !== '*') knownRegion(plan, r, target);
   }
   return names;
 }

@@ -5,6 +5,11 @@ import { LABEL, labelFilter } from './labels.js';
 /** A node as a person would say it is; shown by the run's views (scenarios/events.ts carries it). */
 export type NodeState = 'up' | 'starting' | 'paused' | 'down';
 
+/** A container's state (Docker's word) as a node's: running is up as far as Docker can tell. */
+export function nodeStateOfContainer(state: string | undefined): 'up' | 'paused' | 'down' {
+  return state === 'running' ? 'up' : state === 'paused' ? 'paused' : 'down';
+}
+
 /**
  * Each node's state as a person would say it: down (its container is not running), paused, starting
  * (running but not answering CQL yet) or up. One engine call for all containers, then a raw CQL
@@ -16,7 +21,8 @@ export async function nodeStates(fed: Federation): Promise<Record<string, NodeSt
   const entries = await Promise.all(
     fed.plan.nodes.map(async (n): Promise<[string, NodeState]> => {
       const c = byName.get(n.name);
-      if (c?.State !== 'running') return [n.name, c?.State === 'paused' ? 'paused' : 'down'];
+      const seen = nodeStateOfContainer(c?.State);
+      if (seen !== 'up') return [n.name, seen];
       const endpoint = fed.endpoints[n.region]?.[n.address];
       return [n.name, endpoint && (await answersCql(endpoint, 1000)) ? 'up' : 'starting'];
     }),

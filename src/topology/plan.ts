@@ -1,3 +1,4 @@
+import { FedsimError } from '../errors.js';
 import type { ClusterSpec, Topology } from './schema.js';
 
 /**
@@ -103,6 +104,15 @@ export const GRAFANA_PORT = 3000;
 /** Cassandra's metrics (the JMX exporter agent in the image). */
 export const NODE_METRICS_PORT = 7070;
 const FEDSIM_METRICS_BASE = 19100;
+
+/**
+ * `region` when the plan has it; otherwise the one sentence every command gives for an unknown
+ * region, naming the text it was found in (`in "a->mars"`) when there is one.
+ */
+export function knownRegion(plan: Pick<Plan, 'regions'>, region: string, within?: string): string {
+  if (plan.regions.includes(region)) return region;
+  throw new FedsimError(`Unknown region "${region}"${within ? ` in "${within}"` : ''}; the regions are ${plan.regions.join(', ')}.`);
+}
 
 export interface Plan {
   federation: string;

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { duration } from '../common/duration.js';
+import { NAME_PATTERN } from '../common/names.js';
 
 /**
  * The topology file: regions, the WAN links between them, the database clusters and their keyspaces.
  * Every object is strict (an unknown key is an error), and cross-references are checked in
  * `superRefine`, so each problem is reported at the path of the field that causes it.
  */
-const name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a lower-case name of 2-32 letters, digits and dashes, starting with a letter');
+const name = z.string().regex(NAME_PATTERN, 'expected a lower-case name of 2-32 letters, digits and dashes, starting with a letter');
 
 const link = z.strictObject({
   latency: duration(10_000).describe('one-way added latency'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../common/duration.js';
+import { NAME_PATTERN } from '../common/names.js';
 
 /**
  * The workload as users write it (a scenario's `workload:`): clients in each region creating
@@ -26,7 +27,7 @@ const levels = z.union([
 ]);
 export type Levels = z.output<typeof levels>;
 
-const regionName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a region name');
+const regionName = z.string().regex(NAME_PATTERN, 'expected a region name');
 
 export const WorkloadSchema = z.strictObject({
   keyspace: z
