@@ -1,94 +1,169 @@
-import type { History } from '../workload/history.js';
-import { firstOf, type Verdict } from './verdict.js';
+import type { FinalReadLine, History, Op } from '../workload/history.js';
+import { type Checker, firstOf } from './verdict.js';
 
 /**
- * Durability, Jepsen's set checker: after heal, a final read of every workspace at a strong
- * consistency level; every acknowledged write must be in it.
+ * Durability, Jepsen's set-full checker with each workspace as its own set: after heal, a final read
+ * of every workspace at a strong consistency level; every acknowledged write must be in its own
+ * workspace's read. Per (workspace, element):
  * - ok: acknowledged and present;   lost: acknowledged and absent (the anomaly);
- * - recovered: outcome unknown (info) and present;
- * - unexpected: present but never written, or written by an operation that definitely failed.
- * Workspaces whose final read failed are unchecked, never counted as lost.
+ * - recovered: outcome unknown (info) and present;   unknown: outcome unknown and absent;
+ * - unexpected: present but never written to that workspace (an element that moved there from
+ *   another workspace is lost in one and unexpected in the other), or whose write definitely failed;
+ * - duplicated: returned more than once by one read.
+ * A workspace with acknowledged writes whose final read failed or was never made leaves them
+ * unread: the verdict is then unknown (unless an anomaly was seen), never a pass.
  */
-export function checkDurability(h: History): Verdict {
-  const finals = new Map<string, Set<number>>();
-  for (const r of h.finalReads) if (r.elements) finals.set(r.workspace, new Set(r.elements));
-  const attempted = new Set<number>();
-  let acked = 0;
-  let ok = 0;
-  let recovered = 0;
-  let unknown = 0;
-  let unchecked = 0;
-  const lost: { element: number; workspace: string; cluster: string; region: string; acknowledgedAt: number; coordinator?: string }[] = [];
-  const unexpected: { element: number; workspace: string; why: string }[] = [];
-  for (const op of h.ops) {
-    if (op.kind !== 'write' || op.element === undefined) continue;
-    attempted.add(op.element);
-    if (op.outcome === 'ok') acked++;
-    const final = finals.get(op.workspace);
-    if (!final) {
-      if (op.outcome === 'ok') unchecked++;
-      continue;
+const RANK = { fail: 1, info: 2, ok: 3 } as const;
+
+interface Lost {
+  element: number;
+  workspace: string;
+  cluster: string;
+  region: string;
+  acknowledgedAt: number;
+  coordinator?: string;
+}
+interface Unexpected {
+  element: number;
+  workspace: string;
+  why: string;
+}
+
+/** Per workspace, its last successful final read, else its last failed one. */
+function finalReads(h: History): Map<string, FinalReadLine> {
+  const out = new Map<string, FinalReadLine>();
+  for (const r of h.finalReads) if (r.elements || !out.get(r.workspace)?.elements) out.set(r.workspace, r);
+  return out;
+}
+
+export const durability =
+  (): Checker =>
+  ({ history: h }) => {
+    // Workspace -> element -> the write with the most certain outcome (ok, then info, then fail).
+    const writes = new Map<string, Map<number, Op>>();
+    let acked = 0;
+    for (const op of h.ops) {
+      if (op.kind !== 'write' || op.element === undefined) continue;
+      let mine = writes.get(op.workspace);
+      if (!mine) {
+        mine = new Map();
+        writes.set(op.workspace, mine);
+      }
+      const had = mine.get(op.element);
+      if (op.outcome === 'ok' && had?.outcome !== 'ok') acked++;
+      if (!had || RANK[op.outcome] > RANK[had.outcome]) mine.set(op.element, op);
     }
-    const present = final.has(op.element);
-    if (op.outcome === 'ok') {
-      if (present) ok++;
-      else
-        lost.push({
-          element: op.element,
-          workspace: op.workspace,
-          cluster: op.cluster,
-          region: op.region,
-          acknowledgedAt: op.complete!,
-          coordinator: op.coordinator,
-        });
-    } else if (op.outcome === 'info') {
-      if (present) recovered++;
-      else unknown++;
-    } else if (present) unexpected.push({ element: op.element, workspace: op.workspace, why: 'its write failed, yet it is there' });
-  }
-  for (const [workspace, elements] of finals) {
-    for (const e of elements) if (!attempted.has(e)) unexpected.push({ element: e, workspace, why: 'never written' });
-  }
-  const uncheckedWorkspaces = h.finalReads.filter((r) => r.error).map((r) => ({ workspace: r.workspace, error: r.error }));
-  const counts = {
-    attempted: attempted.size,
-    acknowledged: acked,
-    ok,
-    lost: lost.length,
-    recovered,
-    unknown,
-    unexpected: unexpected.length,
-    unchecked,
-  };
-  const evidence = {
-    ...counts,
-    firstLost: firstOf(lost),
-    firstUnexpected: firstOf(unexpected),
-    uncheckedWorkspaces: firstOf(uncheckedWorkspaces),
-  };
-  if (lost.length || unexpected.length) {
-    const what = [
-      lost.length &&
-        `${lost.length} of ${acked} acknowledged writes lost (first: element ${lost[0]!.element} in ${lost[0]!.workspace} on ${lost[0]!.cluster})`,
-      unexpected.length &&
-        `${unexpected.length} unexpected element(s) (first: ${unexpected[0]!.element} in ${unexpected[0]!.workspace}, ${unexpected[0]!.why})`,
-    ].filter(Boolean);
-    return { checker: 'durability', status: 'fail', summary: what.join('; '), evidence };
-  }
-  if (acked === 0 || unchecked === acked)
+    const reads = finalReads(h);
+    let attempted = 0;
+    let ok = 0;
+    let recovered = 0;
+    let unknownOutcome = 0;
+    let unread = 0;
+    const lost: Lost[] = [];
+    const unexpected: Unexpected[] = [];
+    const duplicated: { element: number; workspace: string; times: number }[] = [];
+    const unreadWorkspaces: { workspace: string; acknowledged: number; why: string }[] = [];
+    const writtenTo = (element: number) => [...writes].filter(([, m]) => m.has(element)).map(([w]) => w);
+    const stray = (workspace: string, element: number) => {
+      // Where else it was written is worth naming, but costs a scan: only for the first few.
+      const elsewhere = unexpected.length < 10 ? writtenTo(element) : [];
+      unexpected.push({
+        element,
+        workspace,
+        why: elsewhere.length ? `never written to ${workspace}; written to ${elsewhere.join(', ')}` : 'never written',
+      });
+    };
+    for (const [workspace, mine] of writes) {
+      attempted += mine.size;
+      const read = reads.get(workspace);
+      if (!read?.elements) {
+        let n = 0;
+        for (const op of mine.values()) if (op.outcome === 'ok') n++;
+        if (n) {
+          unread += n;
+          unreadWorkspaces.push({
+            workspace,
+            acknowledged: n,
+            why: read ? `its final read failed (${read.error ?? 'no elements'})` : 'no final read was made',
+          });
+        }
+        continue;
+      }
+      const present = new Set(read.elements);
+      for (const [element, op] of mine) {
+        const there = present.has(element);
+        if (op.outcome === 'ok') {
+          if (there) ok++;
+          else
+            lost.push({
+              element,
+              workspace,
+              cluster: op.cluster,
+              region: op.region,
+              acknowledgedAt: op.complete!,
+              coordinator: op.coordinator,
+            });
+        } else if (op.outcome === 'info') {
+          if (there) recovered++;
+          else unknownOutcome++;
+        } else if (there) unexpected.push({ element, workspace, why: 'its write failed, yet it is there' });
+      }
+      for (const element of present) if (!mine.has(element)) stray(workspace, element);
+    }
+    for (const [workspace, read] of reads) {
+      if (!read.elements) continue;
+      if (!writes.has(workspace)) for (const element of new Set(read.elements)) stray(workspace, element);
+      if (read.elements.length !== new Set(read.elements).size) {
+        const times = new Map<number, number>();
+        for (const e of read.elements) times.set(e, (times.get(e) ?? 0) + 1);
+        for (const [element, n] of times) if (n > 1) duplicated.push({ element, workspace, times: n });
+      }
+    }
+    const counts = {
+      attempted,
+      acknowledged: acked,
+      ok,
+      lost: lost.length,
+      recovered,
+      unknown: unknownOutcome,
+      unexpected: unexpected.length,
+      duplicated: duplicated.length,
+      unread,
+    };
+    const evidence = {
+      ...counts,
+      firstLost: firstOf(lost),
+      firstUnexpected: firstOf(unexpected),
+      firstDuplicated: firstOf(duplicated),
+      unreadWorkspaces: firstOf(unreadWorkspaces),
+    };
+    const checker = 'durability';
+    if (lost.length || unexpected.length || duplicated.length) {
+      const l = lost[0];
+      const u = unexpected[0];
+      const d = duplicated[0];
+      const what = [
+        l && `${lost.length} of ${acked} acknowledged writes lost (first: element ${l.element} in ${l.workspace} on ${l.cluster})`,
+        u && `${unexpected.length} unexpected element(s) (first: ${u.element} in ${u.workspace}, ${u.why})`,
+        d && `${duplicated.length} duplicated element(s) (first: ${d.element} in ${d.workspace}, read ${d.times} times)`,
+        unread && `${unread} acknowledged writes not read back`,
+      ].filter(Boolean);
+      return { checker, status: 'fail', summary: what.join('; '), evidence };
+    }
+    if (acked === 0) return { checker, status: 'unknown', summary: 'no write was acknowledged, so there is nothing to check', evidence };
+    if (unread) {
+      const w = unreadWorkspaces[0]!;
+      return {
+        checker,
+        status: 'unknown',
+        summary: `${unread} of ${acked} acknowledged writes could not be read back, in ${unreadWorkspaces.length} workspace(s) (first: ${w.workspace}, ${w.why}); the ${ok} read back are all there`,
+        evidence,
+      };
+    }
     return {
-      checker: 'durability',
-      status: 'unknown',
-      summary:
-        acked === 0
-          ? 'no write was acknowledged, so there is nothing to check'
-          : `the final read failed for every workspace (${unchecked} acknowledged writes unchecked)`,
+      checker,
+      status: 'pass',
+      summary: `all ${ok} acknowledged writes read back after heal${recovered ? `; ${recovered} of unknown outcome were applied` : ''}`,
       evidence,
     };
-  return {
-    checker: 'durability',
-    status: 'pass',
-    summary: `all ${ok} acknowledged writes read back after heal${recovered ? `; ${recovered} of unknown outcome were applied` : ''}${unchecked ? `; ${unchecked} unchecked (final read failed)` : ''}`,
-    evidence,
   };
-}
