@@ -42,6 +42,12 @@ function generate(n: number, file?: string): HistoryWriter {
   const w = new HistoryWriter(meta, file);
   const workspaces = REGIONS.flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-w${i}`));
   const finals = new Map<string, number[]>(workspaces.map((ws) => [ws, []]));
+  // Each workspace created first (ids after the n operations), so the registry has its creates.
+  workspaces.forEach((workspace, i) => {
+    const id = n + i;
+    w.add({ type: 'invoke', id, t: 0, region: 'us-east-1', kind: 'create', workspace, cluster: 'main' });
+    w.add({ type: 'ok', id, t: 1, coordinator: 'main-us-east-1-1' });
+  });
   for (let id = 0; id < n; id++) {
     const ws = workspaces[Math.floor(random() * workspaces.length)]!;
     const region = REGIONS[Math.floor(random() * REGIONS.length)]!;

@@ -36,24 +36,80 @@ function finalReads(h: History): Map<string, FinalReadLine> {
   return out;
 }
 
+/**
+ * A workspace's final read as a sorted array, with the most certain outcome of a write of each
+ * element (0: none): a million writes look up typed arrays, not a million-entry map.
+ */
+interface ReadBack {
+  elements: Float64Array;
+  best: Uint8Array;
+  /** Written elements the read did not return: element -> its most certain write. */
+  absent: Map<number, Op>;
+  duplicated: { element: number; times: number }[];
+}
+
+function readBack(elements: number[]): ReadBack {
+  const sorted = Float64Array.from(elements).sort();
+  const duplicated: ReadBack['duplicated'] = [];
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (k && sorted[k - 1] === sorted[i]) {
+      const last = duplicated.at(-1);
+      if (last && last.element === sorted[i]) last.times++;
+      else duplicated.push({ element: sorted[i]!, times: 2 });
+      continue;
+    }
+    sorted[k++] = sorted[i]!;
+  }
+  return { elements: sorted.subarray(0, k), best: new Uint8Array(k), absent: new Map(), duplicated };
+}
+
+function indexOf(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!;
+    if (v === x) return mid;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Keeps the write with the most certain outcome of an element (ok, then info, then fail). */
+function keep(m: Map<number, Op>, element: number, op: Op): void {
+  const had = m.get(element);
+  if (!had || RANK[op.outcome] > RANK[had.outcome]) m.set(element, op);
+}
+
 export const durability =
   (): Checker =>
   ({ history: h }) => {
-    // Workspace -> element -> the write with the most certain outcome (ok, then info, then fail).
-    const writes = new Map<string, Map<number, Op>>();
-    let acked = 0;
+    const reads = new Map<string, ReadBack>();
+    const failedReads = new Map<string, FinalReadLine>();
+    for (const [workspace, r] of finalReads(h)) {
+      if (r.elements) reads.set(workspace, readBack(r.elements));
+      else failedReads.set(workspace, r);
+    }
+    /** Workspaces with writes but no successful final read: element -> its most certain write. */
+    const unreadWrites = new Map<string, Map<number, Op>>();
     for (const op of h.ops) {
       if (op.kind !== 'write' || op.element === undefined) continue;
-      let mine = writes.get(op.workspace);
-      if (!mine) {
-        mine = new Map();
-        writes.set(op.workspace, mine);
+      const r = reads.get(op.workspace);
+      if (!r) {
+        let m = unreadWrites.get(op.workspace);
+        if (!m) {
+          m = new Map();
+          unreadWrites.set(op.workspace, m);
+        }
+        keep(m, op.element, op);
+        continue;
       }
-      const had = mine.get(op.element);
-      if (op.outcome === 'ok' && had?.outcome !== 'ok') acked++;
-      if (!had || RANK[op.outcome] > RANK[had.outcome]) mine.set(op.element, op);
+      const i = indexOf(r.elements, op.element);
+      if (i === -1) keep(r.absent, op.element, op);
+      else if (RANK[op.outcome] > r.best[i]!) r.best[i] = RANK[op.outcome];
     }
-    const reads = finalReads(h);
     let attempted = 0;
     let ok = 0;
     let recovered = 0;
@@ -63,61 +119,60 @@ export const durability =
     const unexpected: Unexpected[] = [];
     const duplicated: { element: number; workspace: string; times: number }[] = [];
     const unreadWorkspaces: { workspace: string; acknowledged: number; why: string }[] = [];
-    const writtenTo = (element: number) => [...writes].filter(([, m]) => m.has(element)).map(([w]) => w);
-    const stray = (workspace: string, element: number) => {
-      // Where else it was written is worth naming, but costs a scan: only for the first few.
-      const elsewhere = unexpected.length < 10 ? writtenTo(element) : [];
-      unexpected.push({
-        element,
-        workspace,
-        why: elsewhere.length ? `never written to ${workspace}; written to ${elsewhere.join(', ')}` : 'never written',
-      });
+    /** Where else an element was written: worth naming, but it costs a scan, so only for the first few. */
+    const writtenTo = (element: number, not: string) => {
+      if (unexpected.length >= 10) return [];
+      const out: string[] = [];
+      for (const [w, r] of reads) if (w !== not && (r.absent.has(element) || r.best[indexOf(r.elements, element)])) out.push(w);
+      for (const [w, m] of unreadWrites) if (m.has(element)) out.push(w);
+      return out;
     };
-    for (const [workspace, mine] of writes) {
-      attempted += mine.size;
-      const read = reads.get(workspace);
-      if (!read?.elements) {
-        let n = 0;
-        for (const op of mine.values()) if (op.outcome === 'ok') n++;
-        if (n) {
-          unread += n;
-          unreadWorkspaces.push({
+    for (const [workspace, r] of reads) {
+      for (const d of r.duplicated) duplicated.push({ element: d.element, workspace, times: d.times });
+      for (let i = 0; i < r.elements.length; i++) {
+        const best = r.best[i]!;
+        const element = r.elements[i]!;
+        if (best) attempted++;
+        if (best === RANK.ok) ok++;
+        else if (best === RANK.info) recovered++;
+        else if (best === RANK.fail) unexpected.push({ element, workspace, why: 'its write failed, yet it is there' });
+        else {
+          const elsewhere = writtenTo(element, workspace);
+          unexpected.push({
+            element,
             workspace,
-            acknowledged: n,
-            why: read ? `its final read failed (${read.error ?? 'no elements'})` : 'no final read was made',
+            why: elsewhere.length ? `never written to ${workspace}; written to ${elsewhere.join(', ')}` : 'never written',
           });
         }
-        continue;
       }
-      const present = new Set(read.elements);
-      for (const [element, op] of mine) {
-        const there = present.has(element);
-        if (op.outcome === 'ok') {
-          if (there) ok++;
-          else
-            lost.push({
-              element,
-              workspace,
-              cluster: op.cluster,
-              region: op.region,
-              acknowledgedAt: op.complete!,
-              coordinator: op.coordinator,
-            });
-        } else if (op.outcome === 'info') {
-          if (there) recovered++;
-          else unknownOutcome++;
-        } else if (there) unexpected.push({ element, workspace, why: 'its write failed, yet it is there' });
+      attempted += r.absent.size;
+      for (const [element, op] of r.absent) {
+        if (op.outcome === 'ok')
+          lost.push({
+            element,
+            workspace,
+            cluster: op.cluster,
+            region: op.region,
+            acknowledgedAt: op.complete!,
+            coordinator: op.coordinator,
+          });
+        else if (op.outcome === 'info') unknownOutcome++;
       }
-      for (const element of present) if (!mine.has(element)) stray(workspace, element);
     }
-    for (const [workspace, read] of reads) {
-      if (!read.elements) continue;
-      if (!writes.has(workspace)) for (const element of new Set(read.elements)) stray(workspace, element);
-      if (read.elements.length !== new Set(read.elements).size) {
-        const times = new Map<number, number>();
-        for (const e of read.elements) times.set(e, (times.get(e) ?? 0) + 1);
-        for (const [element, n] of times) if (n > 1) duplicated.push({ element, workspace, times: n });
-      }
+    let acked = ok + lost.length;
+    for (const [workspace, m] of unreadWrites) {
+      attempted += m.size;
+      let n = 0;
+      for (const op of m.values()) if (op.outcome === 'ok') n++;
+      if (!n) continue;
+      unread += n;
+      acked += n;
+      const failed = failedReads.get(workspace);
+      unreadWorkspaces.push({
+        workspace,
+        acknowledged: n,
+        why: failed ? `its final read failed (${failed.error ?? 'no elements'})` : 'no final read was made',
+      });
     }
     const counts = {
       attempted,
