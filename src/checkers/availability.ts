@@ -103,7 +103,13 @@ function touching(h: History, f: FaultRecord): (op: Op) => boolean {
   };
 }
 
-function errorWindows(h: History, width: number): { t: number; ok: number; errors: number }[] {
+/** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
+const MAX_WINDOWS = 1000;
+
+function errorWindows(h: History, asked: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
+  let last = 0;
+  for (const op of h.ops) last = Math.max(last, op.complete ?? op.invoke);
+  const width = Math.max(asked, Math.ceil(last / asked / MAX_WINDOWS) * asked);
   const windows: { t: number; ok: number; errors: number }[] = [];
   for (const op of h.ops) {
     const i = Math.floor((op.complete ?? op.invoke) / width);
@@ -111,7 +117,7 @@ function errorWindows(h: History, width: number): { t: number; ok: number; error
     if (op.outcome === 'ok') windows[i]!.ok++;
     else windows[i]!.errors++;
   }
-  return windows;
+  return { width, windows };
 }
 
 /** Availability, its options bound at construction (parsed here, so a bad option throws at once). */
@@ -190,7 +196,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
     }
   }
   const rate = total ? errors / total : 0;
-  const windows = errorWindows(h, opts.window);
+  const { width: windowWidth, windows } = errorWindows(h, opts.window);
   const evidence = {
     operations: total,
     errors,
@@ -198,6 +204,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
     expectedFailures: expectedFailures.size,
     untouched,
     faults: perFault,
+    windowWidth,
     windows,
   };
   const problems: string[] = [];

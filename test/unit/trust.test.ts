@@ -324,8 +324,8 @@ describe('9 and 10. the loader: what a crash leaves is judged; malformed joins a
 
 describe('7. `--json` reaches a slow pipe whole', () => {
   it('a report longer than a pipe holds arrives whole before exit', async () => {
-    // Two hours of operations: one error-rate window a second makes a report of several pipe buffers.
-    const lines = Array.from({ length: 7200 }, (_, i) => op('read', { ws: 'a', t: i * 1000 })).flat();
+    // Two and a half hours of operations: a thousand error-rate windows make a report longer than a pipe buffer.
+    const lines = Array.from({ length: 9000 }, (_, i) => op('read', { ws: 'a', t: i * 1000 })).flat();
     const path = file([...lines, registryLine({ a: 'w' })]);
     const r = await new Promise<{ text: string; code: number | null }>((resolve) => {
       const child = execFile(process.execPath, [cli, 'check', path, '--json']);
@@ -350,5 +350,16 @@ describe('11. wording names the cause', () => {
     const v = durability()(run([...op('write', { ws: 'a', element: 1 }), ...op('write', { ws: 'b', element: 2 }), read('a', [1])]));
     expect(v.status).toBe('unknown');
     expect(v.evidence.unreadWorkspaces).toEqual([{ workspace: 'b', acknowledged: 1, why: 'no final read was made' }]);
+  });
+});
+
+describe('evidence stays bounded on day-long runs', () => {
+  it('widens the error-rate windows to at most 1000, and counts every operation', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => op('read', { ws: 'a', t: i * 30_000, outcome: i % 3 ? 'ok' : 'fail' })).flat();
+    const v = availability()(run(lines));
+    const windows = v.evidence.windows as { ok: number; errors: number }[];
+    expect(windows.length).toBeLessThanOrEqual(1000);
+    expect(v.evidence.windowWidth).toBe(90_000);
+    expect(windows.reduce((n, w) => n + w.ok + w.errors, 0)).toBe(3000);
   });
 });
