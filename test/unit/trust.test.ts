@@ -327,17 +327,16 @@ describe('7. `--json` reaches a slow pipe whole', () => {
     // Two and a half hours of operations: a thousand error-rate windows make a report longer than a pipe buffer.
     const lines = Array.from({ length: 9000 }, (_, i) => op('read', { ws: 'a', t: i * 1000 })).flat();
     const path = file([...lines, registryLine({ a: 'w' })]);
+    // A shell pipe (a socket pair, as Node's own spawn makes, holds more) whose reader sleeps first:
+    // the process is done writing while the pipe is full.
     const r = await new Promise<{ text: string; code: number | null }>((resolve) => {
-      const child = execFile(process.execPath, [cli, 'check', path, '--json']);
+      const child = execFile('sh', ['-c', `"${process.execPath}" "${cli}" check "${path}" --json | (sleep 1; cat)`], {
+        maxBuffer: 64 << 20,
+      });
       let text = '';
-      child.stdout!.pause();
-      // Read nothing for a while: the child has written all it will and is on its way out.
-      setTimeout(() => {
-        child.stdout!.on('data', (d) => {
-          text += d;
-        });
-        child.stdout!.resume();
-      }, 1500);
+      child.stdout!.on('data', (d) => {
+        text += d;
+      });
       child.on('close', (code) => resolve({ text, code }));
     });
     expect(r.text.length).toBeGreaterThan(65_536);
