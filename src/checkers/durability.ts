@@ -159,6 +159,8 @@ export const durability =
         else if (op.outcome === 'info') unknownOutcome++;
       }
     }
+    // The first lost are the first acknowledged: where a loss began is what a person looks for.
+    lost.sort((a, b) => a.acknowledgedAt - b.acknowledgedAt);
     let acked = ok + lost.length;
     for (const [workspace, m] of unreadWrites) {
       attempted += m.size;
