@@ -9,11 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHistory } from '../src/checkers/all.js';
-import { checkAvailability } from '../src/checkers/availability.js';
-import { checkDurability } from '../src/checkers/durability.js';
-import { checkLatency } from '../src/checkers/latency.js';
-import { checkResidency, checkRouting } from '../src/checkers/routing.js';
+import { checkRun, runCheckers } from '../src/checkers/all.js';
 import type { Verdict } from '../src/checkers/verdict.js';
 import { seededRandom } from '../src/common/random.js';
 import type { FaultRecord } from '../src/faults/log.js';
@@ -46,6 +42,12 @@ function generate(n: number, file?: string): HistoryWriter {
   const w = new HistoryWriter(meta, file);
   const workspaces = REGIONS.flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-w${i}`));
   const finals = new Map<string, number[]>(workspaces.map((ws) => [ws, []]));
+  // Each workspace created first (ids after the n operations), so the registry has its creates.
+  workspaces.forEach((workspace, i) => {
+    const id = n + i;
+    w.add({ type: 'invoke', id, t: 0, region: 'us-east-1', kind: 'create', workspace, cluster: 'main' });
+    w.add({ type: 'ok', id, t: 1, coordinator: 'main-us-east-1-1' });
+  });
   for (let id = 0; id < n; id++) {
     const ws = workspaces[Math.floor(random() * workspaces.length)]!;
     const region = REGIONS[Math.floor(random() * REGIONS.length)]!;
@@ -95,14 +97,11 @@ if (mode === '--child') {
   const retained = (process.memoryUsage().heapUsed / 1048576).toFixed(0);
   // The peak so far is generating's: the check's own cost is what it adds to that.
   const beforeCheck = mb();
-  // Each checker timed on its own (the same calls checkHistory makes), to see which grows worse than linear.
-  const checkers: [string, () => Verdict][] = [
-    ['durability', () => checkDurability(history)],
-    ['routing', () => checkRouting(history)],
-    ['residency', () => checkResidency(history)],
-    ['latency', () => checkLatency(history)],
-    ['availability', () => checkAvailability(history, faults)],
-  ];
+  // Each checker timed on its own (the same checkers checkRun composes), to see which grows worse than linear.
+  const checkers: [string, () => Verdict][] = Object.entries(runCheckers()).map(([name, check]) => [
+    name,
+    () => check({ history, faults }),
+  ]);
   const times: string[] = [];
   const verdicts: Verdict[] = [];
   const t0 = performance.now();
@@ -124,7 +123,7 @@ if (mode === '--child') {
   const h = await loadHistory(file);
   const load = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const verdicts = checkHistory(h, faults);
+  const verdicts = checkRun({ history: h, faults });
   console.log(
     `${h.ops.length.toExponential(0).padEnd(6)} ops from JSONL: load ${load.toFixed(2)} s + check ${((performance.now() - t1) / 1000).toFixed(2)} s, peak RSS ${mb()} MB (what \`fedsim check\` does); ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
   );

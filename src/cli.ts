@@ -147,14 +147,22 @@ program
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
   .action(withContext(gcCommand));
 
+/**
+ * Resolves once everything written to stdout so far has been handed to the system: stdout to a pipe
+ * is asynchronous, and `process.exit` would cut a long `--json` report at what the pipe held.
+ */
+const drained = () => new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+
 try {
   await program.parseAsync(process.argv);
   // Done: exit now. A cassandra-driver session whose node was replaced during a fault can leave a
   // health timer on the replaced host that no shutdown clears, which would keep the process alive.
+  await drained();
   process.exit();
 } catch (err) {
   if (err instanceof FedsimError) {
     process.stderr.write(`fedsim: ${err.message}\n`);
+    await drained();
     process.exit(err.exitCode);
   }
   // A bug of fedsim's: still one sentence; the stack with FEDSIM_DEBUG=1.

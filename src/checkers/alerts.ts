@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../common/duration.js';
-import type { FaultRecord } from '../faults/log.js';
-import type { AlertLine } from '../monitoring/server.js';
-import type { Verdict } from './verdict.js';
+import { type FaultRecord, stepFaults } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/alerts.js';
+import type { Checker, Verdict } from './verdict.js';
 
 /**
  * Alert expectations: "alert NAME fires within N s of fault F taking effect, and resolves within M
@@ -23,6 +23,14 @@ export function alertExpectationName(e: AlertExpectation): string {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** An alert expectation as a checker: unknown without monitoring (no alert lines) or without its fault. */
+export const alert =
+  (e: AlertExpectation): Checker =>
+  ({ faults, alerts }) =>
+    alerts
+      ? checkAlert(e, alerts, stepFaults(faults).get(e.fault))
+      : { checker: alertExpectationName(e), status: 'unknown', summary: 'no monitoring in this run', evidence: {} };
 
 export function checkAlert(e: AlertExpectation, alerts: AlertLine[], fault: FaultRecord | undefined): Verdict {
   const checker = alertExpectationName(e);

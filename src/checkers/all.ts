@@ -1,23 +1,36 @@
-import type { FaultRecord } from '../faults/log.js';
-import type { History } from '../workload/history.js';
-import { type AvailabilityOptions, checkAvailability } from './availability.js';
-import { checkDurability } from './durability.js';
-import { checkLatency, type LatencyThreshold } from './latency.js';
-import { checkResidency, checkRouting } from './routing.js';
-import type { Verdict } from './verdict.js';
+import { type AlertExpectation, alert, alertExpectationName } from './alerts.js';
+import { type AvailabilityOptions, availability } from './availability.js';
+import { durability } from './durability.js';
+import { type LatencyThreshold, latency } from './latency.js';
+import { registry } from './registry.js';
+import { residency, routing } from './routing.js';
+import { type SteadyStateOptions, steadyState, steadyStateName } from './steady.js';
+import { type Checker, compose, type Run, type Verdict } from './verdict.js';
 
+/** The options of a run's checkers: a scenario's expectations, or none (every checker on defaults). */
 export interface CheckOptions {
   latency?: LatencyThreshold[];
   availability?: Partial<AvailabilityOptions>;
+  steady?: SteadyStateOptions;
+  alerts?: AlertExpectation[];
 }
 
-/** Every checker over one history and its fault log; pure, so a saved run is re-checked anywhere. */
-export function checkHistory(h: History, faults: FaultRecord[], opts: CheckOptions = {}): Verdict[] {
-  return [
-    checkDurability(h),
-    checkRouting(h),
-    checkResidency(h),
-    checkLatency(h, opts.latency),
-    checkAvailability(h, faults, opts.availability),
-  ];
+/** Every checker a run is judged by, name -> checker, in report order, their options bound. */
+export function runCheckers(opts: CheckOptions = {}): Record<string, Checker> {
+  const checkers: Record<string, Checker> = {
+    durability: durability(),
+    registry: registry(),
+    routing: routing(),
+    residency: residency(),
+    latency: latency(opts.latency),
+    availability: availability(opts.availability),
+  };
+  if (opts.steady) for (const which of ['before', 'after'] as const) checkers[steadyStateName(which)] = steadyState(which, opts.steady);
+  for (const a of opts.alerts ?? []) checkers[alertExpectationName(a)] = alert(a);
+  return checkers;
+}
+
+/** Every checker over one run; pure, so a saved run is re-checked anywhere (`fedsim check`). */
+export function checkRun(run: Run, opts: CheckOptions = {}): Verdict[] {
+  return compose(runCheckers(opts))(run);
 }

@@ -3,11 +3,11 @@ import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { History, Op } from '../workload/history.js';
 import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
-import type { Verdict } from './verdict.js';
+import type { Checker, Verdict } from './verdict.js';
 
 /**
  * Availability: the error rate of the measured run and per time window, and for each fault, how
- * long after it took effect the first operation it touched failed, and how long after it was
+ * long after it was asked for the first operation it touched failed, and how long after it was
  * undone the first of them succeeded again. An operation is touched by a fault when the fault
  * acted on a node of the cluster that served it, or cut a link its request crossed (client region
  * <-> cluster region, or between the regions of a stretched cluster, which replication crosses).
@@ -43,12 +43,16 @@ export interface FaultAvailability {
   kind: string;
   target: string;
   touched: number;
-  /** ms from the fault taking effect to the first failure among the operations it touched. */
+  /**
+   * ms from the fault being asked for to the first failure among the operations it touched: from
+   * asked to in effect it is possibly in effect (a kill's signal is on its way), so failures then
+   * are its own too.
+   */
   firstFailureAfter?: number;
   /** ms from the fault being undone to the first success among the operations it touched. */
   recoveredAfter?: number;
   /**
-   * Per operation named in failWhileFaulted: those touched and begun while the fault was in effect,
+   * Per operation named in failWhileFaulted: those touched and begun while the fault was (possibly) in effect,
    * how many succeeded and one error; then those begun after it was undone, the ms from undo to
    * the first of them that succeeded, and how many failed after that first success.
    */
@@ -99,7 +103,13 @@ function touching(h: History, f: FaultRecord): (op: Op) => boolean {
   };
 }
 
-function errorWindows(h: History, width: number): { t: number; ok: number; errors: number }[] {
+/** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
+const MAX_WINDOWS = 1000;
+
+function errorWindows(h: History, asked: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
+  let last = 0;
+  for (const op of h.ops) last = Math.max(last, op.complete ?? op.invoke);
+  const width = Math.max(asked, Math.ceil(last / asked / MAX_WINDOWS) * asked);
   const windows: { t: number; ok: number; errors: number }[] = [];
   for (const op of h.ops) {
     const i = Math.floor((op.complete ?? op.invoke) / width);
@@ -107,22 +117,29 @@ function errorWindows(h: History, width: number): { t: number; ok: number; error
     if (op.outcome === 'ok') windows[i]!.ok++;
     else windows[i]!.errors++;
   }
-  return windows;
+  return { width, windows };
 }
 
-export function checkAvailability(h: History, faults: FaultRecord[], options: Partial<AvailabilityOptions> = {}): Verdict {
+/** Availability, its options bound at construction (parsed here, so a bad option throws at once). */
+export const availability = (options: Partial<AvailabilityOptions> = {}): Checker => {
   const opts = AvailabilityOptionsSchema.parse(options);
+  return ({ history, faults }) => judge(history, faults, opts);
+};
+
+function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Verdict {
   /** Failures failWhileFaulted expects (from a fault's effect until recovered): left out of the error rate. */
   const expectedFailures = new Set<Op>();
   const perFault: FaultAvailability[] = [];
-  const effective = faults.flatMap((f) => (f.effect ? [{ f, effect: f.effect.t, touches: touching(h, f) }] : []));
-  for (const { f, effect, touches } of effective) {
+  // Attributed from the moment each fault was asked for: the engine call that applies it takes time
+  // (a kill, half a second), and what fails meanwhile fails because of it.
+  const effective = faults.flatMap((f) => (f.effect ? [{ f, asked: f.asked.t, effect: f.effect.t, touches: touching(h, f) }] : []));
+  for (const { f, asked, effect, touches } of effective) {
     const touched = h.ops.filter(touches);
     const row: FaultAvailability = { id: f.id, kind: f.kind, target: f.target, touched: touched.length };
     const firstFail = touched
-      .filter((o) => o.outcome !== 'ok' && (o.complete ?? o.invoke) >= effect)
+      .filter((o) => o.outcome !== 'ok' && (o.complete ?? o.invoke) >= asked)
       .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete ?? o.invoke), undefined);
-    if (firstFail !== undefined) row.firstFailureAfter = firstFail - effect;
+    if (firstFail !== undefined) row.firstFailureAfter = firstFail - asked;
     if (f.undone) {
       const undone = f.undone.t;
       const firstOk = touched
@@ -143,8 +160,8 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
           // Expected to fail from the effect until recovered: within recoveryWithin of the undo (a
           // restarted node boots, and its peers may see it flap), else until the first success.
           const back = opts.recoveryWithin !== undefined ? undone + opts.recoveryWithin : (firstOk ?? Infinity);
-          // Those in flight when it took effect count too: the fault caught them.
-          for (const o of mine) if (o.outcome !== 'ok' && (o.complete ?? Infinity) >= effect && o.invoke < back) expectedFailures.add(o);
+          // Those in flight when it was asked for count too: the fault caught them.
+          for (const o of mine) if (o.outcome !== 'ok' && (o.complete ?? Infinity) >= asked && o.invoke < back) expectedFailures.add(o);
           const relapsed = firstOk === undefined ? [] : after.filter((o) => o.outcome !== 'ok' && o.invoke >= firstOk);
           return [
             entry,
@@ -179,7 +196,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     }
   }
   const rate = total ? errors / total : 0;
-  const windows = errorWindows(h, opts.window);
+  const { width: windowWidth, windows } = errorWindows(h, opts.window);
   const evidence = {
     operations: total,
     errors,
@@ -187,6 +204,7 @@ export function checkAvailability(h: History, faults: FaultRecord[], options: Pa
     expectedFailures: expectedFailures.size,
     untouched,
     faults: perFault,
+    windowWidth,
     windows,
   };
   const problems: string[] = [];

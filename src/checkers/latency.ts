@@ -1,9 +1,9 @@
-import * as hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { duration } from '../common/duration.js';
 import type { History } from '../workload/history.js';
 import { nodeIndex, servingRegion } from '../workload/queries.js';
-import type { Verdict } from './verdict.js';
+import { Latencies } from './percentiles.js';
+import type { Checker } from './verdict.js';
 
 /**
  * Latency per pair (client region -> region of the cluster that served it): p50, p95, p99 and max
@@ -41,12 +41,12 @@ function applies(threshold: string, from: string, to: string): boolean {
   return threshold === `${from}->${to}`;
 }
 
-/** Latency figures of the measured run's successful operations, by `keyOf(client region, serving region)`. */
-function latencyBy(h: History, keyOf: (from: string, to: string) => string): PairLatency[] {
+/** The measured run's successful operations' latencies, by `keyOf(client region, serving region)`. */
+function latenciesBy(h: History, keyOf: (from: string, to: string) => string): Map<string, Latencies> {
   const nodes = nodeIndex(h);
-  const histograms = new Map<string, hdr.Histogram>();
+  const histograms = new Map<string, Latencies>();
   // Client region -> serving region -> its key's histogram: no key string made per operation.
-  const byPair = new Map<string, Map<string, hdr.Histogram>>();
+  const byPair = new Map<string, Map<string, Latencies>>();
   const from = h.runStart ?? Number.NEGATIVE_INFINITY;
   for (const op of h.ops) {
     if (op.outcome !== 'ok' || op.complete === undefined || op.invoke < from) continue;
@@ -59,24 +59,26 @@ function latencyBy(h: History, keyOf: (from: string, to: string) => string): Pai
     let hist = row.get(to);
     if (!hist) {
       const key = keyOf(op.region, to);
-      hist =
-        histograms.get(key) ??
-        hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+      hist = histograms.get(key) ?? new Latencies();
       histograms.set(key, hist);
       row.set(to, hist);
     }
-    hist.recordValue(Math.max(1, Math.round((op.complete - op.invoke) * 1000)));
+    hist.record(op.complete - op.invoke);
   }
-  return [...histograms]
-    .map(([pair, hist]) => ({
-      pair,
-      count: hist.totalCount,
-      p50: hist.getValueAtPercentile(PERCENTILES.p50) / 1000,
-      p95: hist.getValueAtPercentile(PERCENTILES.p95) / 1000,
-      p99: hist.getValueAtPercentile(PERCENTILES.p99) / 1000,
-      max: hist.maxValue / 1000,
-    }))
-    .sort((a, b) => a.pair.localeCompare(b.pair));
+  return histograms;
+}
+
+const row = (pair: string, l: Latencies): PairLatency => ({
+  pair,
+  count: l.count,
+  p50: l.at(PERCENTILES.p50),
+  p95: l.at(PERCENTILES.p95),
+  p99: l.at(PERCENTILES.p99),
+  max: l.max,
+});
+
+function latencyBy(h: History, keyOf: (from: string, to: string) => string): PairLatency[] {
+  return [...latenciesBy(h, keyOf)].map(([pair, l]) => row(pair, l)).sort((a, b) => a.pair.localeCompare(b.pair));
 }
 
 /** Per pair (client region -> serving region). */
@@ -103,33 +105,40 @@ export function localVsRemote(h: History): ReachLatency[] {
   }));
 }
 
-export function checkLatency(h: History, thresholds: LatencyThreshold[] = []): Verdict {
-  const table = latencyTable(h);
-  const breaches: string[] = [];
-  for (const t of thresholds) {
-    for (const row of table) {
-      const [from, to] = row.pair.split('->') as [string, string];
-      if (!applies(t.pair, from, to)) continue;
-      for (const q of ['p50', 'p95', 'p99', 'max'] as const) {
-        const limit = t[q];
-        if (limit !== undefined && row[q] > limit) breaches.push(`${row.pair} ${q} ${row[q].toFixed(1)} ms > ${limit} ms`);
+/** Latency thresholds, bound at construction; a figure exactly on its limit holds. */
+export const latency =
+  (thresholds: LatencyThreshold[] = []): Checker =>
+  ({ history: h }) => {
+    const pairs = [...latenciesBy(h, (from, to) => `${from}->${to}`)].sort(([a], [b]) => a.localeCompare(b));
+    const table = pairs.map(([pair, l]) => row(pair, l));
+    const breaches: string[] = [];
+    for (const t of thresholds) {
+      for (const [pair, l] of pairs) {
+        const [from, to] = pair.split('->') as [string, string];
+        if (!applies(t.pair, from, to)) continue;
+        for (const q of ['p50', 'p95', 'p99', 'max'] as const) {
+          const limit = t[q];
+          if (limit === undefined) continue;
+          const holds = q === 'max' ? l.maxWithin(limit) : l.within(PERCENTILES[q], limit);
+          const figure = q === 'max' ? l.max : l.at(PERCENTILES[q]);
+          if (!holds) breaches.push(`${pair} ${q} ${figure.toFixed(1)} ms > ${limit} ms`);
+        }
       }
     }
-  }
-  const evidence = { pairs: table, thresholds };
-  if (!table.length) return { checker: 'latency', status: 'unknown', summary: 'no successful operation to measure', evidence };
-  if (breaches.length)
+    const evidence = { pairs: table, thresholds };
+    if (!table.length) return { checker: 'latency', status: 'unknown', summary: 'no successful operation to measure', evidence };
+    if (breaches.length)
+      return {
+        checker: 'latency',
+        status: 'fail',
+        summary: `${breaches.length} threshold(s) exceeded: ${breaches.slice(0, 3).join('; ')}`,
+        evidence: { ...evidence, breaches },
+      };
+    const worst = table.reduce((a, b) => (b.p99 > a.p99 ? b : a));
     return {
       checker: 'latency',
-      status: 'fail',
-      summary: `${breaches.length} threshold(s) exceeded: ${breaches.slice(0, 3).join('; ')}`,
-      evidence: { ...evidence, breaches },
+      status: 'pass',
+      summary: `${table.length} pair(s)${thresholds.length ? ` within ${thresholds.length} threshold(s)` : ''}; highest p99 ${worst.p99.toFixed(1)} ms (${worst.pair})`,
+      evidence,
     };
-  const worst = table.reduce((a, b) => (b.p99 > a.p99 ? b : a));
-  return {
-    checker: 'latency',
-    status: 'pass',
-    summary: `${table.length} pair(s)${thresholds.length ? ` within ${thresholds.length} threshold(s)` : ''}; highest p99 ${worst.p99.toFixed(1)} ms (${worst.pair})`,
-    evidence,
   };
-}

@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { checkHistory } from '../checkers/all.js';
+import { checkRun } from '../checkers/all.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
-import { type Expectation, expectations } from '../report/expectations.js';
+import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { type Expect, ExpectSchema } from '../scenarios/schema.js';
 import { loadHistory } from '../workload/history.js';
@@ -33,8 +33,9 @@ function beside(given: string | undefined, dir: string, name: string): string | 
  * `fedsim check HISTORY|RUN_FOLDER [--faults F] [--scenario F] [--alerts F] [--json]`: the checkers
  * on a saved history, with no containers. Beside the history it finds faults.jsonl, scenario.json
  * and alerts.jsonl (a run folder's). With a scenario it derives the run's verdict again: every
- * expectation with its thresholds, the steady state and the alerts, and exit 1 unless all hold.
- * Without one: every checker, and exit 1 when one fails.
+ * expectation with its thresholds, the steady state and the alerts, and exit 1 unless all hold
+ * (unknown does not hold). Without one: every checker, and exit 1 when one fails or when none
+ * could judge anything (every verdict unknown).
  */
 export async function checkCommand(
   ctx: CommandContext,
@@ -44,29 +45,41 @@ export async function checkCommand(
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
   if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
   const history = await loadHistory(file);
+  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const dir = dirname(file);
   const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
   const faults = faultsFile ? loadFaultLog(faultsFile) : [];
   const expect = scenarioFile ? expectOf(scenarioFile) : undefined;
-  const verdicts = checkHistory(history, faults, { latency: expect?.latency, availability: expect?.availability });
-  const expected: Expectation[] | undefined =
-    expect && expectations(expect, history, verdicts, faults, alertsFile ? loadAlerts(alertsFile) : undefined);
-  const passed = expected ? expected.every((e) => e.holds) : !verdicts.some((v) => v.status === 'fail');
-  if (opts.json) ctx.out(`${JSON.stringify({ passed, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
+  const verdicts = checkRun(
+    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined },
+    expect ? checkOptions(expect) : {},
+  );
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts);
+  const judged = verdicts.some((v) => v.status !== 'unknown');
+  const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
+  if (opts.json)
+    ctx.out(`${JSON.stringify({ passed, warnings: history.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
-    ctx.out(`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`);
+    const out: string[] = [`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`];
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
     if (expected) {
-      for (const e of expected) ctx.out(line(e.verdict));
+      for (const e of expected) out.push(line(e.verdict));
       const others = verdicts.filter((v) => !expected.some((e) => e.name === v.checker));
-      for (const v of others) ctx.out(line(v, '(--)'));
-      if (others.length) ctx.out('  (--): not asked for by the scenario\n');
-      ctx.out(`${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold\n`);
-    } else for (const v of verdicts) ctx.out(line(v));
+      for (const v of others) out.push(line(v, '(--)'));
+      if (others.length) out.push('  (--): not asked for by the scenario\n');
+      const unknown = expected.filter((e) => e.verdict.status === 'unknown').length;
+      out.push(
+        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold${unknown ? ` (${unknown} could not be checked)` : ''}\n`,
+      );
+    } else {
+      for (const v of verdicts) out.push(line(v));
+      if (!judged) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
+    }
+    ctx.out(out.join(''));
   }
   if (!passed) process.exitCode = 1;
 }

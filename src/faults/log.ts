@@ -20,7 +20,9 @@ export interface FaultRecord {
   directions: [string, string][];
   /** Nodes it acted on. */
   nodes: string[];
+  /** When it was asked for: from here on the checkers count it as (possibly) in effect. */
   asked: Instant;
+  /** When the engine call applying it returned (a kill: the container is dead). */
   effect?: Instant;
   undone?: Instant;
   /** Set when injecting or undoing failed. */

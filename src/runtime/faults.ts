@@ -157,9 +157,14 @@ export class Faults {
     // declared state), so a crash between the two leaves nothing that heal cannot undo.
     const until = spec.for !== undefined ? new Date(Date.now() + spec.for).toISOString() : undefined;
     // Settled, not raced: on a failure, nothing may still be in flight when it is reverted.
+    // In effect the moment the engine says it is applied, not once the record is stored too: the
+    // checkers date what fails from these stamps.
+    let applied: FaultRecord['effect'];
     const results = await Promise.allSettled([
       instant ? undefined : this.store({ id, spec, effects, asked: record.asked.wall, until }),
-      this.apply(effects),
+      this.apply(effects).then(() => {
+        applied = this.clock.at();
+      }),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -171,7 +176,7 @@ export class Faults {
       this.log?.write(record);
       throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${record.error}; ${reverted}.`);
     }
-    record.effect = this.clock.at();
+    record.effect = applied ?? this.clock.at();
     if (instant) record.undone = record.effect;
     this.log?.write(record);
     this.say(`fault ${id}: ${describeFault(record)} in effect after ${(record.effect.t - record.asked.t).toFixed(0)} ms`);

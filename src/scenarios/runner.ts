@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
-import { checkHistory } from '../checkers/all.js';
+import { checkRun } from '../checkers/all.js';
+import { steadyState } from '../checkers/steady.js';
 import { Clock } from '../clock.js';
 import type { Say } from '../common/say.js';
 import { sleep } from '../common/sleep.js';
@@ -9,7 +10,7 @@ import { FedsimError, reason } from '../errors.js';
 import { FaultLog, type FaultRecord, stepFaults } from '../faults/log.js';
 import { MetricsExporter } from '../monitoring/exporter.js';
 import { MonitoringServer } from '../monitoring/server.js';
-import { expectationNames, expectations, steadyVerdict } from '../report/expectations.js';
+import { checkOptions, expectationNames, expectations } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
 import { type Engine, engineAnswers, watchEngine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
@@ -137,11 +138,10 @@ async function playTimeline(
 }
 
 /** The live expectations at the start of the run: the steady state before is known, the rest pending. */
-function emitSteadyBefore(emit: Emit, scenario: Scenario, h: History, runStart: number): void {
+function emitSteadyBefore(emit: Emit, scenario: Scenario, h: History): void {
   const list: LiveExpectation[] = expectationNames(scenario.expect).map((name) => ({ name, state: 'pending' }));
   if (scenario.expect.steady) {
-    const { window, maxErrorRate, p99 } = scenario.expect.steady;
-    const v = steadyVerdict(h, 'steady-state before', Math.max(0, runStart - window), runStart, maxErrorRate, p99);
+    const v = steadyState('before', scenario.expect.steady)({ history: h, faults: [] });
     const before = list.find((e) => e.name === v.checker)!;
     before.state = v.status === 'pass' ? 'holding' : 'failed';
     before.summary = v.summary;
@@ -217,7 +217,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       const steps = planTimeline(scenario, seed);
       emit({ type: 'timeline', steps, runStart: Date.now() });
       phase('running', workload.duration);
-      emitSteadyBefore(emit, scenario, history.history, runStart);
+      emitSteadyBefore(emit, scenario, history.history);
       await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
       history.add({ type: 'end', t: runEnd });
@@ -232,11 +232,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
         say('waiting for the expected alerts to fire and resolve');
         await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
       }
-      const verdicts = checkHistory(history.history, records, {
-        latency: scenario.expect.latency,
-        availability: scenario.expect.availability,
-      });
-      const expected = expectations(scenario.expect, history.history, verdicts, records, monitor?.alerts());
+      const verdicts = checkRun({ history: history.history, faults: records, alerts: monitor?.alerts() }, checkOptions(scenario.expect));
+      const expected = expectations(scenario.expect, verdicts);
       const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
         startedAt,
         seconds: {

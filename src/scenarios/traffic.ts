@@ -1,3 +1,4 @@
+import { Latencies } from '../checkers/percentiles.js';
 import { CompletedOps, type History, type Op } from '../workload/history.js';
 import { nodeIndex, servingRegion } from '../workload/queries.js';
 
@@ -23,9 +24,12 @@ export interface TrafficSample {
   links: Record<string, number>;
 }
 
-function percentile(sorted: number[], p: number): number | undefined {
-  if (!sorted.length) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+/** The one percentile definition of fedsim (checkers/percentiles.ts), over a window's latencies. */
+function percentile(ms: number[], p: number): number | undefined {
+  if (!ms.length) return undefined;
+  const l = new Latencies();
+  for (const x of ms) l.record(x);
+  return l.at(p);
 }
 
 export class TrafficSampler {
@@ -58,10 +62,7 @@ export class TrafficSampler {
     const regions: Record<string, RegionTraffic> = {};
     for (const region of this.history.meta.workload.regions ?? this.history.meta.regions) {
       const list = byRegion.get(region) ?? [];
-      const ms = list
-        .filter((o) => o.outcome === 'ok')
-        .map((o) => o.complete! - o.invoke)
-        .sort((a, b) => a - b);
+      const ms = list.filter((o) => o.outcome === 'ok').map((o) => o.complete! - o.invoke);
       regions[region] = {
         opsPerSec: (list.length * 1000) / windowMs,
         errorsPerSec: (list.filter((o) => o.outcome !== 'ok').length * 1000) / windowMs,
@@ -70,11 +71,7 @@ export class TrafficSampler {
       };
     }
     const links: Record<string, number> = {};
-    for (const [key, ms] of byLink)
-      links[key] = percentile(
-        ms.sort((a, b) => a - b),
-        50,
-      )!;
+    for (const [key, ms] of byLink) links[key] = percentile(ms, 50)!;
     return { t: now, windowMs, regions, links };
   }
 }

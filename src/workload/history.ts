@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { FedsimError } from '../errors.js';
 import type { OpKind } from './generator.js';
 import type { Consistency, Workload } from './spec.js';
@@ -58,8 +57,10 @@ export interface CompleteLine {
 export interface RegistryLine {
   type: 'registry';
   t: number;
-  /** Workspace -> the cluster the registry names. */
+  /** Workspace -> the cluster the registry names (empty when it could not be read). */
   workspaces: Record<string, string>;
+  /** Set when the registry could not be read: then `workspaces` is no evidence. */
+  error?: string;
 }
 
 export interface FinalReadLine {
@@ -123,6 +124,8 @@ export interface History {
   registry?: RegistryLine;
   finalReads: FinalReadLine[];
   residency: ResidencyLine[];
+  /** What loading a saved history had to leave out (a partial last line), said before the verdict. */
+  warnings?: string[];
 }
 
 /**
@@ -134,7 +137,7 @@ export class HistoryWriter {
   private readonly out?: WriteStream;
   private buffer = '';
   private readonly flusher?: NodeJS.Timeout;
-  private readonly pending = new Map<number, Op>();
+  private readonly joiner = new Joiner();
   readonly history: History;
 
   constructor(meta: MetaLine, file?: string) {
@@ -161,7 +164,7 @@ export class HistoryWriter {
 
   add(line: Exclude<HistoryLine, MetaLine>): void {
     this.emit(line);
-    join(this.history, this.pending, line);
+    this.joiner.join(this.history, line);
   }
 
   /** Flushes the file; operations still in flight stay `info`. */
@@ -173,86 +176,186 @@ export class HistoryWriter {
   }
 }
 
-function join(h: History, pending: Map<number, Op>, line: Exclude<HistoryLine, MetaLine>): void {
-  switch (line.type) {
-    case 'invoke': {
-      const op: Op = {
-        id: line.id,
-        region: line.region,
-        kind: line.kind,
-        workspace: line.workspace,
-        cluster: line.cluster,
-        element: line.element,
-        consistency: line.consistency,
-        invoke: line.t,
-        outcome: 'info',
-        // Declared up front, so that every Op keeps one shape when its completion fills them in.
-        complete: undefined,
-        coordinator: undefined,
-        error: undefined,
-      };
-      pending.set(line.id, op);
-      h.ops.push(op);
+/** The latest time a history line may carry: 30 days of ms on the run's clock. */
+export const MAX_T = 30 * 86_400_000;
+
+const small = (id: number) => Number.isInteger(id) && id >= 0 && id < 2 ** 30;
+
+/** Ids seen so far: a bitmap for the small non-negative integers a run hands out, a set for others. */
+class IdSet {
+  private bits = new Uint8Array(8192);
+  private readonly others = new Set<number>();
+
+  has(id: number): boolean {
+    if (!small(id)) return this.others.has(id);
+    const i = id >> 3;
+    return i < this.bits.length && (this.bits[i]! & (1 << (id & 7))) !== 0;
+  }
+
+  add(id: number): void {
+    if (!small(id)) {
+      this.others.add(id);
       return;
     }
-    case 'ok':
-    case 'fail':
-    case 'info': {
-      const op = pending.get(line.id);
-      if (!op) throw new FedsimError(`history: operation ${line.id} completes but was never invoked`);
-      pending.delete(line.id);
-      op.complete = line.t;
-      op.outcome = line.type;
-      if (line.coordinator) op.coordinator = line.coordinator;
-      if (line.error) op.error = line.error;
-      return;
+    const i = id >> 3;
+    if (i >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
     }
-    case 'run':
-      h.runStart = line.t;
-      return;
-    case 'end':
-      h.runEnd = line.t;
-      return;
-    case 'registry':
-      h.registry = line;
-      return;
-    case 'final-read':
-      h.finalReads.push(line);
-      return;
-    case 'residency':
-      h.residency.push(line);
+    this.bits[i]! |= 1 << (id & 7);
   }
 }
 
-/** Reads a saved history back; a malformed line is one sentence naming the file and line. */
+/** What joining needs to remember besides the history: operations in flight, and ids seen. */
+class Joiner {
+  private readonly pending = new Map<number, Op>();
+  private readonly invoked = new IdSet();
+  /** Completions met before any invoke of their id (a loaded file only): id -> line. */
+  readonly early = new Map<number, number>();
+  /** One copy of each region, workspace, cluster and node name: a million operations share a few. */
+  private readonly names = new Map<string, string>();
+
+  private name(s: string): string;
+  private name(s: string | undefined): string | undefined;
+  private name(s: string | undefined): string | undefined {
+    if (s === undefined) return s;
+    const known = this.names.get(s);
+    if (known !== undefined) return known;
+    this.names.set(s, s);
+    return s;
+  }
+
+  /** Joins a line into the history; a line that cannot be joined throws one sentence (no place). */
+  join(h: History, line: Exclude<HistoryLine, MetaLine>, where = 0): void {
+    const t = (line as { t?: unknown }).t;
+    if (typeof t !== 'number' || !(t >= 0 && t <= MAX_T))
+      throw new FedsimError(`a ${line.type} line has time ${JSON.stringify(t)}, out of range (ms on the run's clock, 0 to 30 days)`);
+    switch (line.type) {
+      case 'invoke': {
+        if (this.invoked.has(line.id)) throw new FedsimError(`operation ${line.id} is invoked a second time`);
+        const earlier = this.early.get(line.id);
+        if (earlier !== undefined) throw new FedsimError(`operation ${line.id} is invoked after its completion on line ${earlier}`);
+        this.invoked.add(line.id);
+        const op: Op = {
+          id: line.id,
+          region: this.name(line.region),
+          kind: line.kind,
+          workspace: this.name(line.workspace),
+          cluster: this.name(line.cluster),
+          element: line.element,
+          consistency: line.consistency,
+          invoke: line.t,
+          outcome: 'info',
+          // Declared up front, so that every Op keeps one shape when its completion fills them in.
+          complete: undefined,
+          coordinator: undefined,
+          error: undefined,
+        };
+        this.pending.set(line.id, op);
+        h.ops.push(op);
+        return;
+      }
+      case 'ok':
+      case 'fail':
+      case 'info': {
+        const op = this.pending.get(line.id);
+        if (!op) {
+          if (this.invoked.has(line.id)) throw new FedsimError(`operation ${line.id} completes a second time`);
+          if (!where) throw new FedsimError(`operation ${line.id} completes but was never invoked`);
+          // Its invoke may still come further down: said then, or at the end.
+          if (!this.early.has(line.id)) this.early.set(line.id, where);
+          return;
+        }
+        if (line.t < op.invoke)
+          throw new FedsimError(`operation ${line.id} completes at ${line.t} ms, before it was invoked (${op.invoke} ms)`);
+        this.pending.delete(line.id);
+        op.complete = line.t;
+        op.outcome = line.type;
+        if (line.coordinator) op.coordinator = this.name(line.coordinator);
+        if (line.error) op.error = line.error;
+        return;
+      }
+      case 'run':
+        h.runStart = line.t;
+        return;
+      case 'end':
+        h.runEnd = line.t;
+        return;
+      case 'registry':
+        h.registry = line;
+        return;
+      case 'final-read':
+        h.finalReads.push(line);
+        return;
+      case 'residency':
+        h.residency.push(line);
+        return;
+      default:
+        throw new FedsimError(`unknown line type ${JSON.stringify((line as { type?: unknown }).type)}`);
+    }
+  }
+}
+
+/**
+ * Reads a saved history back. A malformed line, or one that cannot be joined (a completion before
+ * its invoke, twice, or never invoked; an id invoked twice; a time out of range), is one sentence
+ * naming the file and line. A partial last line, what a crash leaves, is dropped with a warning in
+ * `warnings`, and the rest is judged (its operations in flight stay of unknown outcome).
+ */
 export async function loadHistory(file: string): Promise<History> {
   let h: History | undefined;
-  const pending = new Map<number, Op>();
+  const joiner = new Joiner();
   let n = 0;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const text of lines) {
-      n++;
-      if (!text.trim()) continue;
-      let line: HistoryLine;
-      try {
-        line = JSON.parse(text) as HistoryLine;
-      } catch {
-        throw new FedsimError(`${file}:${n}: not a JSON line; is this a fedsim history?`);
-      }
-      if (!h) {
-        if (line.type !== 'meta') throw new FedsimError(`${file}:${n}: a history starts with its meta line; is this a fedsim history?`);
-        h = { meta: line, ops: [], finalReads: [], residency: [] };
-        continue;
-      }
-      if (line.type === 'meta') throw new FedsimError(`${file}:${n}: a second meta line; histories cannot be concatenated.`);
-      join(h, pending, line);
+  /** The unterminated last line, when it did not parse: what a crash leaves mid-write. */
+  let broken: number | undefined;
+  const take = (text: string, unterminated = false) => {
+    n++;
+    if (!text.trim()) return;
+    let line: HistoryLine;
+    try {
+      line = JSON.parse(text) as HistoryLine;
+    } catch {
+      // A complete line (its newline written) that is not JSON was never fedsim's.
+      if (!unterminated) throw new FedsimError(`${file}:${n}: not a JSON line; is this a fedsim history?`);
+      broken = n;
+      return;
     }
+    if (!h) {
+      if (line?.type !== 'meta') throw new FedsimError(`${file}:${n}: a history starts with its meta line; is this a fedsim history?`);
+      h = { meta: line, ops: [], finalReads: [], residency: [] };
+      return;
+    }
+    if (line?.type === 'meta') throw new FedsimError(`${file}:${n}: a second meta line; histories cannot be concatenated.`);
+    try {
+      joiner.join(h, line, n);
+    } catch (err) {
+      if (err instanceof FedsimError) throw new FedsimError(`${file}:${n}: ${err.message}.`);
+      throw err;
+    }
+  };
+  try {
+    // Split by hand, 64 KB at a time (chunks that stay young garbage): readline's event per line costs a third of the load.
+    let rest = '';
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 })) {
+      const text = rest + (chunk as string);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        take(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    if (rest) take(rest, true);
   } catch (err) {
     if (err instanceof FedsimError) throw err;
     throw new FedsimError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
   }
-  if (!h) throw new FedsimError(`${file}: empty; expected a fedsim history.`);
+  if (!h) throw new FedsimError(`${file}: ${broken ? 'its only line is cut short' : 'empty'}; expected a fedsim history.`);
+  const [id, at] = [...joiner.early][0] ?? [];
+  if (id !== undefined) throw new FedsimError(`${file}:${at}: operation ${id} completes but is never invoked.`);
+  if (broken !== undefined)
+    h.warnings = [`${file}:${broken}: the last line is cut short (what a crash leaves); dropped, the lines before it are judged`];
   return h;
 }
 

@@ -330,13 +330,16 @@ export class WorkloadRun {
         return out;
       });
       homes = rows ?? {};
-      history.add({ type: 'registry', t: clock.now(), workspaces: homes });
+      // An unread registry is said so: an empty one would be evidence that every create was lost.
+      history.add({ type: 'registry', t: clock.now(), workspaces: homes, ...(!rows && { error: 'not readable after 5 tries' }) });
     } else {
       homes = Object.fromEntries(created.map((w) => [w, this.fed.plan.clusters[0]!.name]));
     }
-    const queue = created.filter((w) => homes[w]);
+    // A workspace the registry lost is read back too, where its last operation was sent.
+    const sentTo = new Map(history.history.ops.filter((o) => o.kind !== 'create').map((o) => [o.workspace, o.cluster]));
+    const queue = created.filter((w) => homes[w] ?? sentTo.get(w));
     const readOne = async (workspace: string) => {
-      const cluster = this.fed.cluster(homes[workspace]);
+      const cluster = this.fed.cluster(homes[workspace] ?? sentTo.get(workspace));
       try {
         const elements = await retried(async () => {
           const out: number[] = [];

@@ -39,10 +39,10 @@ async function expectRunFolder(dir: string, expectedCases: string[]) {
 
 describe('library scenarios, run end to end', () => {
   for (const [name, cases] of [
-    ['node-failover', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
-    ['geo-redundant-pair', ['durability', 'routing', 'residency', 'availability']],
-    ['partition-heal', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
-    ['region-outage', ['durability', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
+    ['node-failover', ['durability', 'registry', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
+    ['geo-redundant-pair', ['durability', 'registry', 'routing', 'residency', 'availability']],
+    ['partition-heal', ['durability', 'registry', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
+    ['region-outage', ['durability', 'registry', 'routing', 'residency', 'availability', 'steady-state before', 'steady-state after']],
   ] as const) {
     it(`${name} passes and leaves nothing behind`, async () => {
       const dir = join(out, name);
@@ -80,7 +80,7 @@ describe('a scenario whose expectation cannot hold', () => {
     expect(first.code, first.stderr.slice(-2000)).toBe(1);
     expect(first.stdout).toMatch(/^impossible-latency: FAIL \(seed 3,/);
     expect(first.stdout).toMatch(/FAILS +latency +\d threshold\(s\) exceeded: .*p99 .* > 1 ms/);
-    await expectRunFolder(join(out, 'first'), ['durability', 'routing', 'residency', 'latency']);
+    await expectRunFolder(join(out, 'first'), ['durability', 'registry', 'routing', 'residency', 'latency']);
     expect(await federationNames(await connectEngine())).toContain('impossible-latency');
 
     const second = await fedsimRun([file, '--out', join(out, 'second'), '--seed', '3']);

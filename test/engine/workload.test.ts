@@ -1,8 +1,8 @@
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHistory } from '../../src/checkers/all.js';
-import { checkDurability } from '../../src/checkers/durability.js';
-import { checkResidency, checkRouting } from '../../src/checkers/routing.js';
+import { checkRun } from '../../src/checkers/all.js';
+import { durability } from '../../src/checkers/durability.js';
+import { residency as residencyChecker, routing as routingChecker } from '../../src/checkers/routing.js';
 import { Clock } from '../../src/clock.js';
 import { FaultLog } from '../../src/faults/log.js';
 import type { FaultSpecInput } from '../../src/faults/spec.js';
@@ -102,7 +102,7 @@ describe('the workload against the real federation', () => {
     );
     // The node really was down while writes were acknowledged.
     expect(ackedWhileDown.length).toBeGreaterThan(50);
-    const verdicts = Object.fromEntries(checkHistory(history, faults).map((v) => [v.checker, v]));
+    const verdicts = Object.fromEntries(checkRun({ history, faults }).map((v) => [v.checker, v]));
     expect(verdicts.durability!.status, verdicts.durability!.summary).toBe('pass');
     expect(verdicts.durability!.evidence.lost).toBe(0);
     expect(verdicts.routing!.status, verdicts.routing!.summary).toBe('pass');
@@ -131,7 +131,7 @@ describe('the workload against the real federation', () => {
       ],
     );
     const [kill, wipe] = faults;
-    const v = checkDurability(history);
+    const v = durability()({ history, faults });
     expect(v.status).toBe('fail');
     const lost = v.evidence.lost as number;
     expect(lost).toBeGreaterThan(50);
@@ -163,11 +163,11 @@ describe('the workload against the real federation', () => {
           });
       },
     );
-    const routing = checkRouting(history);
+    const routing = routingChecker()({ history, faults: [] });
     expect(routing.status).toBe('fail');
     expect(routing.summary).toMatch(/on eu-west-1-w0 from eu-west-1 served by w3-eu-west-1-\d of w3, registry names w2/);
     // Its data stayed in w3, which the registry no longer names: residency fails too.
-    const residency = checkResidency(history);
+    const residency = residencyChecker()({ history, faults: [] });
     expect(residency.status).toBe('fail');
     expect(residency.summary).toMatch(/eu-west-1-w0 found in w3, home w2/);
   });

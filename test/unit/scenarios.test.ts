@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { checkRun } from '../../src/checkers/all.js';
 import type { Verdict } from '../../src/checkers/verdict.js';
-import { expectations } from '../../src/report/expectations.js';
+import { checkOptions, expectations } from '../../src/report/expectations.js';
 import { buildReport, junitXml, summaryMarkdown } from '../../src/report/report.js';
 import { loadScenario } from '../../src/scenarios/file.js';
 import { type ScenarioInput, ScenarioSchema } from '../../src/scenarios/schema.js';
@@ -110,6 +111,7 @@ describe('reports', () => {
   }
   const verdicts: Verdict[] = [
     { checker: 'durability', status: 'pass', summary: 'all 0', evidence: {} },
+    { checker: 'registry', status: 'pass', summary: 'all 1', evidence: {} },
     { checker: 'routing', status: 'pass', summary: 'ok', evidence: {} },
     { checker: 'residency', status: 'unknown', summary: 'could not read', evidence: {} },
     { checker: 'latency', status: 'fail', summary: '1 threshold(s) exceeded: us->eu p99 30.0 ms > 1 ms', evidence: { breaches: ['x'] } },
@@ -117,11 +119,15 @@ describe('reports', () => {
   ];
   w.add({ type: 'run', t: 1000 });
   w.add({ type: 'end', t: 2000 });
-  const expected = expectations(s.expect, w.history, verdicts, []);
+  // The steady state from its checkers, over the history; the others as given.
+  const steadyOf = (h: typeof w.history) =>
+    checkRun({ history: h, faults: [] }, checkOptions(s.expect)).filter((v) => v.checker.startsWith('steady'));
+  const expected = expectations(s.expect, [...verdicts, ...steadyOf(w.history)]);
 
   it('turn the expectations asked for into holds / fails, unknown counting as not holding', () => {
     expect(expected.map((e) => [e.name, e.holds])).toEqual([
       ['durability', true],
+      ['registry', true],
       ['routing', true],
       ['residency', false],
       ['latency', false],
@@ -133,7 +139,7 @@ describe('reports', () => {
 
   it('take the steady-state windows from the history’s run and end marks, and say so when it has none', () => {
     const unmarked = new HistoryWriter(metaLine());
-    const steady = expectations(s.expect, unmarked.history, verdicts, []).filter((e) => e.name.startsWith('steady'));
+    const steady = expectations(s.expect, [...verdicts, ...steadyOf(unmarked.history)]).filter((e) => e.name.startsWith('steady'));
     expect(steady.map((e) => [e.holds, e.verdict.summary])).toEqual([
       [false, 'the history has no run and end marks to place the windows'],
       [false, 'the history has no run and end marks to place the windows'],
@@ -151,11 +157,13 @@ describe('reports', () => {
     const faults = [kill('first', 0, 1_000), kill('second', 1, 30_000)];
     const fired = (t: number) =>
       ({ type: 'alert', t, wall: '', status: 'firing', alert: 'FedsimNodeDown', fingerprint: 'a', labels: {}, startsAt: '' }) as const;
-    const [early] = expectations(alerting, w.history, [], faults, [fired(5_000)]);
+    const judge = (alerts?: ReturnType<typeof fired>[]) =>
+      expectations(alerting, checkRun({ history: w.history, faults, alerts }, checkOptions(alerting)));
+    const [early] = judge([fired(5_000)]);
     expect(early!.verdict.summary).toBe('FedsimNodeDown never fired after kill w-eu-1 took effect');
-    const [late] = expectations(alerting, w.history, [], faults, [fired(5_000), fired(36_000)]);
+    const [late] = judge([fired(5_000), fired(36_000)]);
     expect([late!.holds, late!.verdict.summary]).toEqual([true, 'kill w-eu-1: fired 6.0 s after it took effect']);
-    const [none] = expectations(alerting, w.history, [], faults);
+    const [none] = judge();
     expect([none!.holds, none!.verdict.summary]).toEqual([false, 'no monitoring in this run']);
   });
 
@@ -167,7 +175,7 @@ describe('reports', () => {
     expect(report.passed).toBe(false);
     const parsed = new XMLParser({ ignoreAttributes: false }).parse(junitXml(report, expected));
     const suite = parsed.testsuites.testsuite;
-    expect(suite['@_tests']).toBe('6');
+    expect(suite['@_tests']).toBe('7');
     expect(suite['@_failures']).toBe('3');
     const failed = suite.testcase.filter((c: { failure?: unknown }) => c.failure).map((c: { '@_name': string }) => c['@_name']);
     expect(failed).toEqual(['residency', 'latency', 'steady-state after']);
