@@ -13,7 +13,11 @@ const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const dir = mkdtempSync(join(tmpdir(), 'fedsim-cli-'));
 
 function fedsim(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...NO_ENGINE, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...NO_ENGINE, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
