@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
 import { schemaCommand, validateCommand } from '../../src/commands/federation.js';
 import { projectRoot } from '../../src/paths.js';
+import { nodeStateOfContainer } from '../../src/runtime/watch.js';
 
 /** A context that records what a command says and prints, and has no engine to give. */
 function recording() {
@@ -38,5 +39,18 @@ describe('commands write through their context', () => {
     const r = recording();
     await schemaCommand(r.ctx, { scenario: true });
     expect(JSON.parse(r.out()).title).toBe('fedsim scenario');
+  });
+});
+
+describe("a container's state as a node's", () => {
+  it('running is up, paused is paused, anything else (exited, created, gone) is down', () => {
+    expect(['running', 'paused', 'exited', 'created', 'restarting', undefined].map(nodeStateOfContainer)).toEqual([
+      'up',
+      'paused',
+      'down',
+      'down',
+      'down',
+      'down',
+    ]);
   });
 });
