@@ -6,10 +6,6 @@ import type { Plan } from '../topology/plan.js';
 import type { AlertLine } from './alerts.js';
 import type { MetricsExporter } from './exporter.js';
 
-// checkers/alerts.ts and report/expectations.ts still take the type from here (an exception named in
-// .dependency-cruiser.cjs); once they import ./alerts.js this line goes.
-export type { AlertLine } from './alerts.js';
-
 /**
  * What fedsim serves while it runs a scenario on a monitored federation, on the host address its
  * Prometheus and Alertmanager reach: /metrics (fedsim's own metrics) and /alerts (Alertmanager's
