@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import cassandra from 'cassandra-driver';
 import type { Consistency } from '../workload/spec.js';
@@ -82,8 +83,36 @@ function tolerateDriverRefreshBug(): void {
   });
 }
 
+/**
+ * cassandra-driver 4.10 bug: when the server closes a connection's socket before answering its
+ * STARTUP, `Connection.close()` returns early (the socket is already marked closed) without failing
+ * the pending STARTUP, so the attempt ends only at `socketOptions.readTimeout`. A gateway does exactly
+ * that while its node refuses connections (Toxiproxy accepts, cannot dial, closes), and a host's pool
+ * opens one connection at a time: a node that came back was used only up to readTimeout + the
+ * reconnection delay (13 s) later. Failing the pending requests on close makes each attempt end at once.
+ */
+let openingCloseFixed = false;
+function failOpeningConnectionOnClose(): void {
+  if (openingCloseFixed) return;
+  openingCloseFixed = true;
+  type DriverConnection = { netClient: NodeJS.EventEmitter; connected: boolean; clearAndInvokePending(): void };
+  const Connection = createRequire(import.meta.url)('cassandra-driver/lib/connection.js') as {
+    prototype: { bindSocketListeners(this: DriverConnection): void };
+  };
+  const bind = Connection.prototype.bindSocketListeners;
+  Connection.prototype.bindSocketListeners = function (this: DriverConnection) {
+    bind.call(this);
+    const socket = this.netClient;
+    // Once connected, the driver's own close handler fails what is pending; before, nothing does.
+    socket.on('close', () => {
+      if (!this.connected && this.netClient === socket) this.clearAndInvokePending();
+    });
+  };
+}
+
 export function regionClient(opts: ClientOptions): cassandra.Client {
   tolerateDriverRefreshBug();
+  failOpeningConnectionOnClose();
   const contactPoints = Object.values(opts.endpoints);
   return new cassandra.Client({
     contactPoints,

@@ -169,6 +169,34 @@ describe('node faults', () => {
     });
   }
 
+  it("a single-node cluster's node killed and started again: its region's session serves within 3 s of the node answering", async () => {
+    // A session as a workload's (12 s read timeout): its only host and its control connection both go.
+    const worker = duo.cluster('worker-eu');
+    const address = duo.plan.nodes.find((n) => n.cluster === worker.name)!.address;
+    const client = regionClient({ endpoints: { [address]: duo.endpoints['eu-west-1']![address]! }, localDataCenter: 'eu-west-1' });
+    extraClients.push(client);
+    const query = () => client.execute('SELECT release_version FROM system.local');
+    await query();
+    const faults = new Faults(duo);
+    await faults.inject({ kind: 'kill', target: 'worker-eu-eu-west-1-1' });
+    await driverSees(client, 'down', 10_000);
+    // Reconnection attempts pile up at the gateway while the node is gone, as in an outage.
+    await new Promise((r) => setTimeout(r, 5000));
+    // Heal returns once the node answers CQL through the eu-west-1 gateway.
+    await faults.heal();
+    const t0 = Date.now();
+    for (;;) {
+      const ok = await query().then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      // Without failing a connection that the gateway closes, the driver waits up to 13 s here.
+      expect(Date.now() - t0, 'time from the node answering until the session served').toBeLessThan(3000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
   it('restart is down then up again with no heal', async () => {
     const faults = new Faults(duo);
     const client = impatientClient(duo, 'eu-west-1', 'worker-eu');

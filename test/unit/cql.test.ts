@@ -1,6 +1,7 @@
+import { type AddressInfo, createServer } from 'node:net';
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { isDriverRefreshBug } from '../../src/runtime/cql.js';
+import { isDriverRefreshBug, regionClient } from '../../src/runtime/cql.js';
 import { writeOutcome } from '../../src/workload/workload.js';
 
 describe('the tolerated cassandra-driver refresh bug', () => {
@@ -15,6 +16,31 @@ describe('the tolerated cassandra-driver refresh bug', () => {
     expect(isDriverRefreshBug(new Error(bug.message))).toBe(false);
     expect(isDriverRefreshBug(undefined)).toBe(false);
   });
+});
+
+describe('a session through a gateway whose node refuses', () => {
+  it('fails each connection attempt when the gateway closes it, not at the 12 s read timeout', async () => {
+    // What Toxiproxy does while its upstream refuses: accept, fail to dial, close.
+    const gateway = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const endpoint = `127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    const client = regionClient({ endpoints: { '10.0.0.1': endpoint }, localDataCenter: 'dc1' });
+    try {
+      const t0 = performance.now();
+      const err = await client.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(cassandra.errors.NoHostAvailableError);
+      const inner = Object.values((err as cassandra.errors.NoHostAvailableError).innerErrors);
+      expect(String(inner[0])).toMatch(/Socket was closed/);
+      // The driver alone waits for its read timeout (12 s) here.
+      expect(performance.now() - t0).toBeLessThan(2000);
+    } finally {
+      await client.shutdown();
+      gateway.close();
+    }
+  }, 20_000);
 });
 
 describe('write outcomes, from the driver’s own error classes', () => {
