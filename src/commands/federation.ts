@@ -10,7 +10,7 @@ import { ScenarioSchema } from '../scenarios/schema.js';
 import { parseDuration } from '../topology/duration.js';
 import { loadTopology } from '../topology/file.js';
 import { readDocument } from '../topology/load.js';
-import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
+import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import { interruptController, interruptSignal } from './interrupt.js';
 
@@ -28,8 +28,9 @@ export async function validateCommand(file: string): Promise<void> {
   }
   const t = loadTopology(file);
   const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
+  const replicas = t.services.reduce((n, s) => n + Object.values(s.regions).reduce((a, b) => a + b, 0), 0);
   process.stdout.write(
-    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`,
+    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)${t.services.length ? `, ${t.services.length} service(s) with ${replicas} replica(s)` : ''}\n`,
   );
 }
 
@@ -80,6 +81,22 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
     if (name && containers.length === 0)
       throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+    // A gateway's ports, named by the proxy they lead to (the plan travels on the gateway's labels).
+    const gw = containers.find((c) => c.Labels[LABEL.role] === 'gateway' && c.Labels[LABEL.topology]);
+    const plan = gw
+      ? (() => {
+          try {
+            return planFederation(TopologySchema.parse(JSON.parse(gw.Labels[LABEL.topology]!)), n, Number(gw.Labels['io.fedsim.slot']));
+          } catch {
+            return undefined;
+          }
+        })()
+      : undefined;
+    const gatewayPort = (region: string, port: number): string => {
+      if (port === GATEWAY_API_PORT) return 'toxiproxy api';
+      const proxy = plan?.gateways.find((g) => g.region === region)?.proxies.find((p) => p.listenPort === port);
+      return proxy ? `${proxy.kind} ${proxy.node}` : String(port);
+    };
     // A replica's ports are published by its network namespace: shown on the replica's line, named.
     const publishedBy = new Map(
       containers
@@ -103,7 +120,10 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
           ports:
             c.Labels[LABEL.role] === 'service'
               ? (publishedBy.get(c.Labels[LABEL.node]) ?? [])
-              : c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
+              : c.Ports.filter((p) => p.PublicPort).map(
+                  (p) =>
+                    `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.role] === 'gateway' ? gatewayPort(c.Labels[LABEL.region] ?? '', p.PrivatePort) : p.PrivatePort}`,
+                ),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
       urls: monitoringUrlsOf(containers),

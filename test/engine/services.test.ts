@@ -119,6 +119,8 @@ describe('services in a federation', () => {
     expect(services.map((c) => c.name).sort()).toEqual(['tool-site-b-1', 'web-site-a-1', 'web-site-b-1']);
     const web = services.find((c) => c.name === 'web-site-b-1')!;
     expect(web.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+->web:8080$/)]);
+    const gateway = containers.find((c) => c.role === 'gateway' && c.name.endsWith('gw-site-a'))!;
+    expect(gateway.ports).toContainEqual(expect.stringMatching(/^127\.0\.0\.1:\d+->cql worker-b-site-b-1$/));
     const res = await fetch(`http://${web.ports[0]!.split('->')[0]}/probe.py`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('default Python cassandra-driver');
