@@ -125,7 +125,7 @@ export async function waitForReplica(
   throw new FedsimError(`Service replica ${r.name} ${why}; its last log lines:\n${log}`);
 }
 
-async function startReplica(
+export async function startReplica(
   engine: Engine,
   plan: Plan,
   r: ReplicaPlan,
