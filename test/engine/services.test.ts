@@ -233,7 +233,7 @@ describe('services in a federation', () => {
     expect(after.times[0]![0]).toBeGreaterThan(0);
   });
 
-  it("service:NAME and region:R target replicas; outage takes a region's replicas down with its nodes", async () => {
+  it('service:NAME targets every replica of a service, and wipe refuses a replica', async () => {
     const r = await fedsim(['fault', 'pause', 'service:tool', '-f', NAME, '--for', '1s']).done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('tool-site-b-1');
