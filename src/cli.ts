@@ -5,6 +5,8 @@ import { Command, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { type CommandContext, processContext } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
+import { endpointsCommand } from './commands/endpoints.js';
+import { execCommand } from './commands/exec.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
@@ -79,6 +81,25 @@ program
   .argument('[name]')
   .option('--json', 'print as JSON')
   .action(withContext(statusCommand));
+program
+  .command('endpoints')
+  .description(
+    "per region: each cluster's contact points and datacenter, each service replica's published ports, the host driver's address map",
+  )
+  .argument('[name]', 'the federation (default: the only one up)')
+  .option('--region <region>', 'only this region')
+  .option('--json', 'print as JSON')
+  .option('--env', "print the region's view as export lines (the first region without --region)")
+  .action(withContext(endpointsCommand));
+program
+  .command('exec')
+  .description(
+    'run a command on this machine as a client of a region: its connections to other regions pay the links (exit code passed through)',
+  )
+  .argument('<region>')
+  .argument('<command...>', 'the command, after --')
+  .option('-f, --federation <name>', 'the federation (default: the only one up)')
+  .action(withContext(execCommand));
 program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')

@@ -10,7 +10,7 @@ import { nodeStateOfContainer } from '../runtime/watch.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { ScenarioSchema } from '../scenarios/schema.js';
 import { loadTopology } from '../topology/file.js';
-import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT } from '../topology/plan.js';
+import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import type { CommandContext } from './context.js';
 
@@ -26,7 +26,10 @@ export async function validateCommand(ctx: CommandContext, file: string): Promis
   }
   const t = loadTopology(file);
   const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
-  ctx.out(`${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)\n`);
+  const replicas = t.services.reduce((n, s) => n + Object.values(s.regions).reduce((a, b) => a + b, 0), 0);
+  ctx.out(
+    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)${t.services.length ? `, ${t.services.length} service(s) with ${replicas} replica(s)` : ''}\n`,
+  );
 }
 
 /** `fedsim schema [--scenario]`: JSON Schema of topology (or scenario) files, generated from the zod schemas. */
@@ -65,6 +68,8 @@ interface NodeStatus {
   role: string;
   region: string;
   cluster?: string;
+  /** A service replica's service. */
+  service?: string;
   state: string;
   ports: string[];
 }
@@ -78,16 +83,49 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
     if (name && containers.length === 0)
       throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+    // A gateway's ports, named by the proxy they lead to (the plan travels on the gateway's labels).
+    const gw = containers.find((c) => c.Labels[LABEL.role] === 'gateway' && c.Labels[LABEL.topology]);
+    const plan = gw
+      ? (() => {
+          try {
+            return planFederation(TopologySchema.parse(JSON.parse(gw.Labels[LABEL.topology]!)), n, Number(gw.Labels['io.fedsim.slot']));
+          } catch {
+            return undefined;
+          }
+        })()
+      : undefined;
+    const gatewayPort = (region: string, port: number): string => {
+      if (port === GATEWAY_API_PORT) return 'toxiproxy api';
+      const proxy = plan?.gateways.find((g) => g.region === region)?.proxies.find((p) => p.listenPort === port);
+      return proxy ? `${proxy.kind} ${proxy.node}` : String(port);
+    };
+    // A replica's ports are published by its network namespace: shown on the replica's line, named.
+    const publishedBy = new Map(
+      containers
+        .filter((c) => c.Labels[LABEL.role] === 'netns')
+        .map((c) => [
+          c.Labels[LABEL.node],
+          c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.service]}:${p.PrivatePort}`),
+        ]),
+    );
     out.push({
       name: n,
       containers: containers
+        .filter((c) => c.Labels[LABEL.role] !== 'netns')
         .map((c) => ({
           name: c.Labels[LABEL.node] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
           role: c.Labels[LABEL.role] ?? '?',
           region: c.Labels[LABEL.region] ?? '',
           cluster: c.Labels[LABEL.cluster],
+          service: c.Labels[LABEL.service],
           state: nodeStateOfContainer(c.State),
-          ports: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
+          ports:
+            c.Labels[LABEL.role] === 'service'
+              ? (publishedBy.get(c.Labels[LABEL.node]) ?? [])
+              : c.Ports.filter((p) => p.PublicPort).map(
+                  (p) =>
+                    `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.role] === 'gateway' ? gatewayPort(c.Labels[LABEL.region] ?? '', p.PrivatePort) : p.PrivatePort}`,
+                ),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
       urls: monitoringUrlsOf(containers),
@@ -104,7 +142,7 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
   for (const f of out) {
     ctx.out(`federation ${f.name}\n`);
     for (const c of f.containers) {
-      const where = [c.region, c.cluster].filter(Boolean).join(' ');
+      const where = [c.region, c.cluster, c.service].filter(Boolean).join(' ');
       ctx.out(
         `  ${c.state.padEnd(6)} ${c.role.padEnd(12)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
       );

@@ -4,3 +4,6 @@
  * goes into container, network and volume names and Docker labels, so one rule everywhere.
  */
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/** What a bad name is told. */
+export const NAME_RULE = 'expected a lower-case name of 2-32 letters, digits and dashes, starting with a letter';

@@ -3,6 +3,7 @@ import { AlertExpectationSchema } from '../checkers/alerts.js';
 import { AvailabilityOptionsSchema } from '../checkers/availability.js';
 import { LatencyThresholdSchema } from '../checkers/latency.js';
 import { duration } from '../common/duration.js';
+import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { TopologySchema } from '../topology/schema.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
@@ -56,7 +57,7 @@ export const ExpectSchema = z.strictObject({
 });
 
 export const ScenarioSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'expected a lower-case name of 2-32 letters, digits and dashes'),
+  name: z.string().regex(NAME_PATTERN, NAME_RULE),
   description: z.string().optional(),
   topology: z.union([z.string().min(1), TopologySchema]).describe('a topology, or the path of a topology file relative to this file'),
   workload: WorkloadSchema.default(WorkloadSchema.parse({})),

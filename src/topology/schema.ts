@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { duration } from '../common/duration.js';
-import { NAME_PATTERN } from '../common/names.js';
+import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
+import { checkServices, ServiceSchema } from './services.js';
 
 /**
  * The topology file: regions, the WAN links between them, the database clusters and their keyspaces.
  * Every object is strict (an unknown key is an error), and cross-references are checked in
  * `superRefine`, so each problem is reported at the path of the field that causes it.
  */
-const name = z.string().regex(NAME_PATTERN, 'expected a lower-case name of 2-32 letters, digits and dashes, starting with a letter');
+const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 
 const link = z.strictObject({
   latency: duration(10_000).describe('one-way added latency'),
@@ -74,6 +75,7 @@ export const TopologySchema = z
       .default(false)
       .transform((v) => v === true || v === 'on')
       .describe('on: also start Prometheus and Alertmanager (and Grafana where its image can be had)'),
+    services: z.array(ServiceSchema).default([]).describe("the user's own services, replicas in regions, each a client of its region"),
   })
   .superRefine((t, ctx) => {
     const regions = new Set(t.regions);
@@ -141,6 +143,7 @@ export const TopologySchema = z
           if (!regions.has(r)) issue(['keyspaces', i, 'replication', r], `unknown region "${r}"; expected ${known}`);
       }
     });
+    checkServices(t, issue);
   });
 
 export type TopologyInput = z.input<typeof TopologySchema>;
@@ -151,3 +154,4 @@ export function parseTopology(input: TopologyInput | Topology): Topology {
 }
 export type Topology = z.output<typeof TopologySchema>;
 export type ClusterSpec = Topology['clusters'][number];
+export type { Readiness, ServiceSpec } from './services.js';

@@ -61,7 +61,7 @@ describe('the registry of fault kinds', () => {
       for (const k of KINDS.filter((x) => o.param in x.params)) expect(o.help, o.param).toMatch(new RegExp(`${k.name}|${k.family} kinds`));
     }
     expect(targetHelp()).toBe(
-      'link kinds: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE, region:R, cluster:C or all',
+      'link kinds: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE or REPLICA, service:S, region:R, cluster:C or all',
     );
   });
 
