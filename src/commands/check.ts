@@ -8,17 +8,20 @@ import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/server.js';
 import { type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
-import { type Expect, ExpectSchema } from '../scenarios/schema.js';
+import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
 import { parseWith, readDocument } from '../topology/load.js';
 import { loadHistory } from '../workload/history.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations. */
-const Expectations = z.looseObject({ expect: ExpectSchema.default(ExpectSchema.parse({})) });
+/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
+const Expectations = z.looseObject({
+  expect: ExpectSchema.default(ExpectSchema.parse({})),
+  workloads: z.array(UserWorkloadSchema).default([]),
+});
 
-function expectOf(file: string): Expect {
-  return parseWith(Expectations, readDocument(file), file).expect;
+function expectOf(file: string): { expect: Expect; workloads: UserWorkload[] } {
+  return parseWith(Expectations, readDocument(file), file);
 }
 
 /** A file given on the command line must be there; one looked for beside the history may be absent. */
@@ -47,10 +50,11 @@ export async function checkCommand(
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
   const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const expect = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const expect = scenario?.expect;
   const verdicts = checkHistory(history, faults, { latency: expect?.latency, availability: expect?.availability });
   const expected: Expectation[] | undefined =
-    expect && expectations(expect, history, verdicts, faults, alertsFile ? loadAlerts(alertsFile) : undefined);
+    expect && expectations(expect, history, verdicts, faults, alertsFile ? loadAlerts(alertsFile) : undefined, scenario.workloads);
   const passed = expected ? expected.every((e) => e.holds) : !verdicts.some((v) => v.status === 'fail');
   if (opts.json) process.stdout.write(`${JSON.stringify({ passed, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {

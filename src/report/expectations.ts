@@ -2,7 +2,8 @@ import { alertExpectationName, checkAlert } from '../checkers/alerts.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { type FaultRecord, stepFaults } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/server.js';
-import type { Expect } from '../scenarios/schema.js';
+import type { Expect, UserWorkload } from '../scenarios/schema.js';
+import { commandVerdict } from '../workload/command.js';
 import type { History } from '../workload/history.js';
 
 /**
@@ -50,11 +51,13 @@ export function steadyVerdict(h: History, name: string, from: number, to: number
 }
 
 /** The names of the expectations a scenario asks for, in report order. */
-export function expectationNames(e: Expect): string[] {
+export function expectationNames(e: Expect, workloads: UserWorkload[] = []): string[] {
   const names: string[] = (['durability', 'routing', 'residency', 'latency', 'availability'] as const).filter((n) => e[n]);
   if (e.steady) names.push('steady-state before', 'steady-state after');
-  return [...names, ...(e.alerts ?? []).map(alertExpectationName)];
+  return [...names, ...(e.alerts ?? []).map(alertExpectationName), ...commandWorkloads(workloads).map((w) => `command ${w.name}`)];
 }
+
+const commandWorkloads = (workloads: UserWorkload[]) => workloads.filter((w) => w.kind === 'command');
 
 /** The steady-state verdicts, over the windows that end at the run's start and end marks. */
 function steadyVerdicts(h: History, steady: NonNullable<Expect['steady']>): Verdict[] {
@@ -80,6 +83,8 @@ export function expectations(
   faults: FaultRecord[],
   /** What fedsim's webhook was told (alerts.jsonl); absent when the run had no monitoring. */
   alerts?: AlertLine[],
+  /** The scenario's own workloads: each command's exit is an expectation. */
+  workloads: UserWorkload[] = [],
 ): Expectation[] {
   const byName = new Map(verdicts.map((v) => [v.checker, v]));
   const steps = stepFaults(faults);
@@ -92,6 +97,12 @@ export function expectations(
       alerts
         ? checkAlert(a, alerts, steps.get(a.fault))
         : { checker: alertExpectationName(a), status: 'unknown' as const, summary: 'no monitoring in this run', evidence: {} },
+    ),
+    ...commandWorkloads(workloads).map((w) =>
+      commandVerdict(
+        w,
+        h.exits.find((x) => x.workload === w.name),
+      ),
     ),
   ];
   return all.map((verdict) => ({ name: verdict.checker, holds: verdict.status === 'pass', verdict }));

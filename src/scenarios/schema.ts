@@ -5,7 +5,12 @@ import { LatencyThresholdSchema } from '../checkers/latency.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { duration } from '../topology/duration.js';
 import { TopologySchema } from '../topology/schema.js';
+import { CommandWorkloadSchema } from '../workload/command.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
+
+/** The user's own workloads, beside fedsim's: each records its operations in the same history. */
+export const UserWorkloadSchema = z.discriminatedUnion('kind', [CommandWorkloadSchema]);
+export type UserWorkload = z.output<typeof UserWorkloadSchema>;
 
 /**
  * The scenario file: a topology (inline, or a path relative to the scenario file), a workload, a
@@ -60,6 +65,10 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   topology: z.union([z.string().min(1), TopologySchema]).describe('a topology, or the path of a topology file relative to this file'),
   workload: WorkloadSchema.default(WorkloadSchema.parse({})),
+  workloads: z
+    .array(UserWorkloadSchema)
+    .default([])
+    .describe('workloads of your own (command, cql, http), judged by the same checkers; see docs/OPERATIONS.md'),
   warmup: duration().default(5000),
   timeline: z.array(step).default([]),
   nemesis: nemesis.optional(),

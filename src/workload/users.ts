@@ -1,0 +1,120 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { Clock } from '../clock.js';
+import { FedsimError } from '../errors.js';
+import type { Federation } from '../runtime/federation.js';
+import type { UserWorkload } from '../scenarios/schema.js';
+import type { Plan } from '../topology/plan.js';
+import { CommandRun } from './command.js';
+import type { HistoryWriter } from './history.js';
+
+/**
+ * The scenario's own workloads (`workloads:`) as the runner sees them: checked against the planned
+ * topology before any engine call, started with the warm-up, stopped at the end of the run. Each
+ * records its operations in the run's history, where the same checkers judge them.
+ */
+/** The cluster a region's clients use unless told: one with nodes there (a worker first), else the Main Cluster. */
+export function regionCluster(plan: Plan, region: string): string {
+  const here = plan.clusters.filter((c) => c.regions.includes(region));
+  return (here.find((c) => c.role !== 'main') ?? here[0] ?? plan.clusters.find((c) => c.role === 'main') ?? plan.clusters[0]!).name;
+}
+
+/** Whether a program named without a slash is on the PATH, or one with a slash is executable. */
+function findable(program: string, cwd: string): boolean {
+  const candidates = program.includes('/')
+    ? [isAbsolute(program) ? program : resolve(cwd, program)]
+    : (process.env.PATH ?? '').split(delimiter).map((d) => join(d, program));
+  return candidates.some((f) => {
+    try {
+      accessSync(f, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Every workload's regions, clusters and program are there: one sentence naming the field otherwise. */
+export function checkUserWorkloads(file: string, workloads: UserWorkload[], plan: Plan, cwd: string): void {
+  const names = new Set<string>();
+  const clusters = plan.clusters.map((c) => c.name);
+  workloads.forEach((w, i) => {
+    const at = `${file}: workloads[${i}]`;
+    if (names.has(w.name)) throw new FedsimError(`${at}.name: "${w.name}" is used by an earlier workload; names must differ.`);
+    names.add(w.name);
+    if (!plan.regions.includes(w.region))
+      throw new FedsimError(`${at}.region: unknown region "${w.region}"; the topology has ${plan.regions.join(', ')}.`);
+    if (w.cluster !== undefined && !clusters.includes(w.cluster))
+      throw new FedsimError(`${at}.cluster: unknown cluster "${w.cluster}"; the topology has ${clusters.join(', ')}.`);
+    if (w.kind === 'command' && Array.isArray(w.run) && !findable(w.run[0]!, cwd))
+      throw new FedsimError(
+        `${at}.run: "${w.run[0]}" is not an executable program here (looked in ${w.run[0]!.includes('/') ? cwd : 'the PATH'}).`,
+      );
+  });
+}
+
+export interface UserWorkloadOptions {
+  history: HistoryWriter;
+  clock: Clock;
+  /** The scenario file's folder: commands run there. */
+  cwd: string;
+  /** The run folder. */
+  dir?: string;
+  /** Warm-up plus run, in ms: how long a program is asked to produce operations. */
+  lasts: number;
+}
+
+export class UserWorkloads {
+  private readonly commands: CommandRun[] = [];
+
+  constructor(
+    private readonly fed: Federation,
+    private readonly workloads: UserWorkload[],
+    private readonly opts: UserWorkloadOptions,
+  ) {}
+
+  /** Starts every workload (with the warm-up). */
+  start(): void {
+    const { fed, opts } = this;
+    const clusters = fed.plan.clusters.map((c) => c.name);
+    for (const w of this.workloads) {
+      const cluster = w.cluster ?? regionCluster(fed.plan, w.region);
+      const nodes = new Set(fed.cluster(cluster).nodes);
+      const env = {
+        FEDSIM_FEDERATION: fed.name,
+        FEDSIM_WORKLOAD: w.name,
+        FEDSIM_REGION: w.region,
+        FEDSIM_CLUSTER: cluster,
+        FEDSIM_DATACENTER: fed.cluster(cluster).regions.includes(w.region) ? w.region : fed.cluster(cluster).regions[0]!,
+        // The cluster's nodes through the region's gateway, as published on the host.
+        FEDSIM_CONTACT_POINTS: fed.plan.nodes
+          .filter((n) => nodes.has(n.name))
+          .map((n) => fed.endpoints[w.region]![n.address]!)
+          .join(','),
+        FEDSIM_SECONDS: String(Math.round(opts.lasts / 1000)),
+      };
+      this.commands.push(
+        new CommandRun(w, {
+          history: opts.history,
+          clock: opts.clock,
+          cwd: opts.cwd,
+          dir: opts.dir,
+          regions: fed.plan.regions,
+          clusters,
+          cluster,
+          env,
+        }),
+      );
+    }
+  }
+
+  /** The end of the run: every workload stopped, and how each command ended in the history. */
+  async stop(): Promise<void> {
+    await Promise.all(this.commands.map((c) => c.stop()));
+  }
+
+  /** Interrupted or failed: everything ends at once. */
+  kill(): void {
+    for (const c of this.commands) c.kill();
+  }
+}
