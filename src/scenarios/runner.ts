@@ -210,6 +210,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       cwd: dirname(resolve(loaded.file)),
       dir,
       lasts: scenario.warmup + workload.duration,
+      seed,
+      signal,
     });
     const sampler = new TrafficSampler(history.history, clock.now());
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
@@ -227,7 +229,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       }
       phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
-      users.start();
+      await users.start();
       await own.setup();
       await own.run(scenario.warmup);
       const runStart = clock.now();

@@ -6,6 +6,7 @@ import type { Federation } from '../runtime/federation.js';
 import type { UserWorkload } from '../scenarios/schema.js';
 import type { Plan } from '../topology/plan.js';
 import { CommandRun } from './command.js';
+import { CqlRun } from './cql.js';
 import type { HistoryWriter } from './history.js';
 
 /**
@@ -42,8 +43,10 @@ export function checkUserWorkloads(file: string, workloads: UserWorkload[], plan
     const at = `${file}: workloads[${i}]`;
     if (names.has(w.name)) throw new FedsimError(`${at}.name: "${w.name}" is used by an earlier workload; names must differ.`);
     names.add(w.name);
-    if (!plan.regions.includes(w.region))
-      throw new FedsimError(`${at}.region: unknown region "${w.region}"; the topology has ${plan.regions.join(', ')}.`);
+    const [field, regions] = w.kind === 'command' ? ['region', [w.region]] : ['regions', w.regions];
+    for (const r of regions)
+      if (!plan.regions.includes(r))
+        throw new FedsimError(`${at}.${field}: unknown region "${r}"; the topology has ${plan.regions.join(', ')}.`);
     if (w.cluster !== undefined && !clusters.includes(w.cluster))
       throw new FedsimError(`${at}.cluster: unknown cluster "${w.cluster}"; the topology has ${clusters.join(', ')}.`);
     if (w.kind === 'command' && Array.isArray(w.run) && !findable(w.run[0]!, cwd))
@@ -62,10 +65,14 @@ export interface UserWorkloadOptions {
   dir?: string;
   /** Warm-up plus run, in ms: how long a program is asked to produce operations. */
   lasts: number;
+  /** The run's seed: cql workloads draw their values from it. */
+  seed: number;
+  signal?: AbortSignal;
 }
 
 export class UserWorkloads {
   private readonly commands: CommandRun[] = [];
+  private readonly cql: CqlRun[] = [];
 
   constructor(
     private readonly fed: Federation,
@@ -73,11 +80,23 @@ export class UserWorkloads {
     private readonly opts: UserWorkloadOptions,
   ) {}
 
-  /** Starts every workload (with the warm-up). */
-  start(): void {
+  /** Starts every workload (with the warm-up), after the cql workloads' setup statements. */
+  async start(): Promise<void> {
     const { fed, opts } = this;
     const clusters = fed.plan.clusters.map((c) => c.name);
-    for (const w of this.workloads) {
+    for (const [i, w] of this.workloads.entries()) {
+      if (w.kind === 'cql') {
+        const run = new CqlRun(fed, w, {
+          history: opts.history,
+          clock: opts.clock,
+          seed: opts.seed * 31 + i,
+          clusterOf: (region) => w.cluster ?? regionCluster(fed.plan, region),
+          signal: opts.signal,
+        });
+        await run.setup();
+        this.cql.push(run);
+        continue;
+      }
       const cluster = w.cluster ?? regionCluster(fed.plan, w.region);
       const nodes = new Set(fed.cluster(cluster).nodes);
       const env = {
@@ -106,15 +125,18 @@ export class UserWorkloads {
         }),
       );
     }
+    for (const c of this.cql) c.start();
   }
 
   /** The end of the run: every workload stopped, and how each command ended in the history. */
   async stop(): Promise<void> {
-    await Promise.all(this.commands.map((c) => c.stop()));
+    await Promise.all([...this.commands.map((c) => c.stop()), ...this.cql.map((c) => c.stop())]);
   }
 
   /** Interrupted or failed: everything ends at once. */
   kill(): void {
     for (const c of this.commands) c.kill();
+    // Their statements end within their timeout; none starts after this.
+    for (const c of this.cql) void c.stop();
   }
 }
