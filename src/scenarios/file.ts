@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { FedsimError } from '../errors.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultSpec } from '../faults/spec.js';
-import { loadTopology } from '../topology/file.js';
+import { loadTopology, withBuildPathsFrom } from '../topology/file.js';
 import { parseWith, readDocument } from '../topology/load.js';
 import { planFederation } from '../topology/plan.js';
 import { parseTopology, type Topology } from '../topology/schema.js';
@@ -19,7 +19,9 @@ export interface LoadedScenario {
 export function loadScenario(file: string): LoadedScenario {
   const scenario = parseWith(ScenarioSchema, readDocument(file), file);
   const topology =
-    typeof scenario.topology === 'string' ? loadTopology(resolve(dirname(file), scenario.topology)) : parseTopology(scenario.topology);
+    typeof scenario.topology === 'string'
+      ? loadTopology(resolve(dirname(file), scenario.topology))
+      : withBuildPathsFrom(dirname(file), parseTopology(scenario.topology));
   const regions = new Set(topology.regions);
   for (const r of scenario.workload.regions ?? []) {
     if (!regions.has(r))

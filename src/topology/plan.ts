@@ -1,4 +1,17 @@
+import {
+  CLIENT_HOST,
+  type ClientPlan,
+  type DnatRule,
+  dnatOf,
+  planReplicas,
+  type ReplicaPlan,
+  regionEnv,
+  regionHosts,
+  type ServicePlan,
+} from './replicas.js';
 import type { ClusterSpec, Topology } from './schema.js';
+
+export type { ClientPlan, DnatRule, ReplicaPlan, ServicePlan } from './replicas.js';
 
 /**
  * The plan: a pure function of a topology (plus the federation's name and address slot) that says
@@ -22,8 +35,12 @@ export interface ToxicPlan {
 /** A Toxiproxy proxy on a gateway: the path from the gateway's region to one node. */
 export interface ProxyPlan {
   name: string;
-  /** cql: clients to a node; peer: a node's replication traffic to a node in another region. */
-  kind: 'cql' | 'peer';
+  /**
+   * cql: clients to a node; peer: a node's replication traffic to a node in another region; svc:
+   * clients to one port of a service replica in another region.
+   */
+  kind: 'cql' | 'peer' | 'svc';
+  /** The node, or for svc the replica, the proxy leads to. */
   node: string;
   /** Region of the node the proxy leads to. */
   toRegion: string;
@@ -65,7 +82,7 @@ export interface NodePlan {
   commitlog: ClusterSpec['commitlog'];
   heapMb: number;
   /** Cross-region peer traffic of this node, redirected to its own region's gateway. */
-  dnat: { to: string; via: string }[];
+  dnat: DnatRule[];
 }
 
 export interface KeyspacePlan {
@@ -115,6 +132,11 @@ export interface Plan {
   nodes: NodePlan[];
   clusters: ClusterPlan[];
   monitoring?: MonitoringPlan;
+  /** The user's services and their replicas (each a client of its region). */
+  services: ServicePlan[];
+  replicas: ReplicaPlan[];
+  /** Per region, the client namespace `fedsim exec` enters. */
+  clients: ClientPlan[];
 }
 
 export const CQL_PORT = 9042;
@@ -122,6 +144,7 @@ export const PEER_PORT = 7000;
 export const GATEWAY_API_PORT = 8474;
 const CQL_PROXY_BASE = 20000;
 const PEER_PROXY_BASE = 21000;
+const SVC_PROXY_BASE = 22000;
 /** How many federations can be up at once on one engine: each takes 8 /24 subnets. */
 export const MAX_SLOTS = 32;
 export const REGISTRY_KEYSPACE = 'fedsim_registry';
@@ -222,6 +245,10 @@ export function planFederation(t: Topology, federation: string, slot: number): P
     n.seeds = sameCluster.map((m) => m.address);
   }
 
+  const planned = planReplicas(t.services, federation, ip, containerName);
+  // One proxy port per (replica, port), the same on every gateway.
+  const svcPorts = planned.replicas.flatMap((r) => r.ports.map((p) => ({ replica: r, port: p.port })));
+
   // Gateways: one per region, attached to every region's network (.2 at home, .100+i elsewhere).
   const gateways: GatewayPlan[] = t.regions.map((region) => {
     const addresses: Record<string, string> = {};
@@ -248,6 +275,19 @@ export function planFederation(t: Topology, federation: string, slot: number): P
         toxics: baselineToxics(links, region, m.region),
       });
     }
+    // Service paths: clients of this region reaching replicas in other regions.
+    svcPorts.forEach(({ replica, port }, j) => {
+      if (replica.region === region) return;
+      proxies.push({
+        name: `svc-${replica.name}-${port}`,
+        kind: 'svc',
+        node: replica.name,
+        toRegion: replica.region,
+        listenPort: SVC_PROXY_BASE + j,
+        upstream: `${replica.address}:${port}`,
+        toxics: baselineToxics(links, region, replica.region),
+      });
+    });
     return { region, container: containerName(federation, `gw-${region}`), addresses, apiPort: GATEWAY_API_PORT, proxies };
   });
   for (const n of nodes) {
@@ -293,6 +333,30 @@ export function planFederation(t: Topology, federation: string, slot: number): P
       }
     : undefined;
 
+  const view = (region: string) => regionEnv(federation, region, t.regions, clusters, nodes, planned.services, planned.replicas, CQL_PORT);
+  const replicas: ReplicaPlan[] = planned.replicas.map((r) => {
+    const service = planned.services.find((s) => s.name === r.service)!;
+    return {
+      ...r,
+      dnat: dnatOf(r.region, gateways),
+      env: {
+        ...view(r.region),
+        FEDSIM_SERVICE: r.service,
+        FEDSIM_REPLICA: r.name,
+        FEDSIM_ADDRESS: r.address,
+        ...service.env,
+      },
+      hosts: regionHosts(r.region, nodes, planned.services, planned.replicas),
+    };
+  });
+  const clients: ClientPlan[] = t.regions.map((region) => ({
+    region,
+    container: containerName(federation, `client-${region}`),
+    address: ip(region, CLIENT_HOST),
+    dnat: dnatOf(region, gateways),
+    env: view(region),
+  }));
+
   return {
     federation,
     slot,
@@ -304,5 +368,8 @@ export function planFederation(t: Topology, federation: string, slot: number): P
     nodes,
     clusters,
     monitoring,
+    services: planned.services,
+    replicas,
+    clients,
   };
 }

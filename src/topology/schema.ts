@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { checkServices, ServiceSchema } from './services.js';
 
 /**
  * The topology file: regions, the WAN links between them, the database clusters and their keyspaces.
@@ -75,6 +76,7 @@ export const TopologySchema = z
       .default(false)
       .transform((v) => v === true || v === 'on')
       .describe('on: also start Prometheus and Alertmanager (and Grafana where its image can be had)'),
+    services: z.array(ServiceSchema).default([]).describe("the user's own services, replicas in regions, each a client of its region"),
   })
   .superRefine((t, ctx) => {
     const regions = new Set(t.regions);
@@ -142,6 +144,7 @@ export const TopologySchema = z
           if (!regions.has(r)) issue(['keyspaces', i, 'replication', r], `unknown region "${r}"; expected ${known}`);
       }
     });
+    checkServices(t, issue);
   });
 
 export type TopologyInput = z.input<typeof TopologySchema>;
@@ -152,3 +155,4 @@ export function parseTopology(input: TopologyInput | Topology): Topology {
 }
 export type Topology = z.output<typeof TopologySchema>;
 export type ClusterSpec = Topology['clusters'][number];
+export type { Readiness, ServiceSpec } from './services.js';
