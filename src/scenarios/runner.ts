@@ -20,6 +20,7 @@ import { watchNodes } from '../runtime/watch.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import { type History, HistoryWriter } from '../workload/history.js';
+import { replicaTargets } from '../workload/http.js';
 import { UserWorkloads } from '../workload/users.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
 import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
@@ -196,7 +197,10 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       say('heal asked for');
       await live.heal({ signal }).catch((err) => say(`heal failed: ${reason(err)}`));
     });
-    const history = new HistoryWriter(historyMeta(fed, workload, clock), join(dir, 'history.jsonl'));
+    const meta = historyMeta(fed, workload, clock);
+    // Service replicas serve http probes (and a command's operations that name them) as clusters serve queries.
+    meta.clusters = { ...meta.clusters, ...replicaTargets(fed.plan) };
+    const history = new HistoryWriter(meta, join(dir, 'history.jsonl'));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
     // fedsim's own clients idle (`enabled: false`): the run still lasts its warm-up and duration.
     const own = {

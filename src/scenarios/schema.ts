@@ -7,10 +7,11 @@ import { duration } from '../topology/duration.js';
 import { TopologySchema } from '../topology/schema.js';
 import { CommandWorkloadSchema } from '../workload/command.js';
 import { CqlWorkloadSchema } from '../workload/cql.js';
+import { HttpProbeSchema } from '../workload/http.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
 
 /** The user's own workloads, beside fedsim's: each records its operations in the same history. */
-export const UserWorkloadSchema = z.discriminatedUnion('kind', [CommandWorkloadSchema, CqlWorkloadSchema]);
+export const UserWorkloadSchema = z.discriminatedUnion('kind', [CommandWorkloadSchema, CqlWorkloadSchema, HttpProbeSchema]);
 export type UserWorkload = z.output<typeof UserWorkloadSchema>;
 
 /**

@@ -8,6 +8,7 @@ import type { Plan } from '../topology/plan.js';
 import { CommandRun } from './command.js';
 import { CqlRun } from './cql.js';
 import type { HistoryWriter } from './history.js';
+import { HttpRun, probeTarget } from './http.js';
 
 /**
  * The scenario's own workloads (`workloads:`) as the runner sees them: checked against the planned
@@ -47,8 +48,22 @@ export function checkUserWorkloads(file: string, workloads: UserWorkload[], plan
     for (const r of regions)
       if (!plan.regions.includes(r))
         throw new FedsimError(`${at}.${field}: unknown region "${r}"; the topology has ${plan.regions.join(', ')}.`);
-    if (w.cluster !== undefined && !clusters.includes(w.cluster))
-      throw new FedsimError(`${at}.cluster: unknown cluster "${w.cluster}"; the topology has ${clusters.join(', ')}.`);
+    if (w.kind === 'http') {
+      for (const r of regions) {
+        try {
+          probeTarget(plan, w.url, r);
+        } catch (err) {
+          throw new FedsimError(
+            `${at}.url: ${(err as Error).message}; the topology's services are ${plan.services.map((s) => s.name).join(', ') || 'none'}.`,
+          );
+        }
+      }
+      return;
+    }
+    // A command's operations may also name a service replica as what served them.
+    const targets = w.kind === 'command' ? [...clusters, ...plan.replicas.map((r) => r.name)] : clusters;
+    if (w.cluster !== undefined && !targets.includes(w.cluster))
+      throw new FedsimError(`${at}.cluster: unknown cluster "${w.cluster}"; the topology has ${targets.join(', ')}.`);
     if (w.kind === 'command' && Array.isArray(w.run) && !findable(w.run[0]!, cwd))
       throw new FedsimError(
         `${at}.run: "${w.run[0]}" is not an executable program here (looked in ${w.run[0]!.includes('/') ? cwd : 'the PATH'}).`,
@@ -73,6 +88,7 @@ export interface UserWorkloadOptions {
 export class UserWorkloads {
   private readonly commands: CommandRun[] = [];
   private readonly cql: CqlRun[] = [];
+  private readonly probes: HttpRun[] = [];
 
   constructor(
     private readonly fed: Federation,
@@ -83,8 +99,12 @@ export class UserWorkloads {
   /** Starts every workload (with the warm-up), after the cql workloads' setup statements. */
   async start(): Promise<void> {
     const { fed, opts } = this;
-    const clusters = fed.plan.clusters.map((c) => c.name);
+    const targets = [...fed.plan.clusters.map((c) => c.name), ...fed.plan.replicas.map((r) => r.name)];
     for (const [i, w] of this.workloads.entries()) {
+      if (w.kind === 'http') {
+        this.probes.push(new HttpRun(fed.plan, w, { history: opts.history, clock: opts.clock, signal: opts.signal }));
+        continue;
+      }
       if (w.kind === 'cql') {
         const run = new CqlRun(fed, w, {
           history: opts.history,
@@ -119,24 +139,24 @@ export class UserWorkloads {
           cwd: opts.cwd,
           dir: opts.dir,
           regions: fed.plan.regions,
-          clusters,
+          clusters: targets,
           cluster,
           env,
         }),
       );
     }
-    for (const c of this.cql) c.start();
+    for (const c of [...this.cql, ...this.probes]) c.start();
   }
 
   /** The end of the run: every workload stopped, and how each command ended in the history. */
   async stop(): Promise<void> {
-    await Promise.all([...this.commands.map((c) => c.stop()), ...this.cql.map((c) => c.stop())]);
+    await Promise.all([...this.commands.map((c) => c.stop()), ...[...this.cql, ...this.probes].map((c) => c.stop())]);
   }
 
   /** Interrupted or failed: everything ends at once. */
   kill(): void {
     for (const c of this.commands) c.kill();
     // Their statements end within their timeout; none starts after this.
-    for (const c of this.cql) void c.stop();
+    for (const c of [...this.cql, ...this.probes]) void c.stop();
   }
 }
