@@ -233,8 +233,9 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       }
       phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
-      await users.start();
+      // fedsim's workspaces first: a user's workload may look them up.
       await own.setup();
+      await users.start();
       await own.run(scenario.warmup);
       const runStart = clock.now();
       history.add({ type: 'run', t: runStart });
