@@ -4,6 +4,8 @@ import './signals.js';
 import { Command, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
+import { endpointsCommand } from './commands/endpoints.js';
+import { execCommand } from './commands/exec.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
@@ -67,6 +69,25 @@ program
   .option('--json', 'print as JSON')
   .action(statusCommand);
 program
+  .command('endpoints')
+  .description(
+    "per region: each cluster's contact points and datacenter, each service replica's published ports, the host driver's address map",
+  )
+  .argument('[name]', 'the federation (default: the only one up)')
+  .option('--region <region>', 'only this region')
+  .option('--json', 'print as JSON')
+  .option('--env', "print the region's view as export lines (the first region without --region)")
+  .action(endpointsCommand);
+program
+  .command('exec')
+  .description(
+    'run a command on this machine as a client of a region: its connections to other regions pay the links (exit code passed through)',
+  )
+  .argument('<region>')
+  .argument('<command...>', 'the command, after --')
+  .option('-f, --federation <name>', 'the federation (default: the only one up)')
+  .action(execCommand);
+program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')
   .argument('[name]')
@@ -79,7 +100,7 @@ program
   .argument('<kind>', FAULT_KINDS.join(' | '))
   .argument(
     '<target>',
-    'link: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE, region:R, cluster:C or all',
+    'link: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE or REPLICA, region:R, cluster:C, service:S or all',
   )
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--latency <duration>', 'latency: added one-way delay, e.g. 150ms')

@@ -65,6 +65,8 @@ interface NodeStatus {
   role: string;
   region: string;
   cluster?: string;
+  /** A service replica's service. */
+  service?: string;
   state: string;
   ports: string[];
 }
@@ -78,16 +80,30 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
     const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
     if (name && containers.length === 0)
       throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
+    // A replica's ports are published by its network namespace: shown on the replica's line, named.
+    const publishedBy = new Map(
+      containers
+        .filter((c) => c.Labels[LABEL.role] === 'netns')
+        .map((c) => [
+          c.Labels[LABEL.node],
+          c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.service]}:${p.PrivatePort}`),
+        ]),
+    );
     out.push({
       name: n,
       containers: containers
+        .filter((c) => c.Labels[LABEL.role] !== 'netns')
         .map((c) => ({
           name: c.Labels[LABEL.node] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
           role: c.Labels[LABEL.role] ?? '?',
           region: c.Labels[LABEL.region] ?? '',
           cluster: c.Labels[LABEL.cluster],
+          service: c.Labels[LABEL.service],
           state: c.State === 'running' ? 'up' : c.State === 'paused' ? 'paused' : 'down',
-          ports: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
+          ports:
+            c.Labels[LABEL.role] === 'service'
+              ? (publishedBy.get(c.Labels[LABEL.node]) ?? [])
+              : c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}`),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
       urls: monitoringUrlsOf(containers),
@@ -104,7 +120,7 @@ export async function statusCommand(name: string | undefined, opts: { json?: boo
   for (const f of out) {
     process.stdout.write(`federation ${f.name}\n`);
     for (const c of f.containers) {
-      const where = [c.region, c.cluster].filter(Boolean).join(' ');
+      const where = [c.region, c.cluster, c.service].filter(Boolean).join(' ');
       process.stdout.write(
         `  ${c.state.padEnd(6)} ${c.role.padEnd(12)} ${c.name.padEnd(28)} ${where.padEnd(24)} ${c.ports.slice(0, 3).join(' ')}${c.ports.length > 3 ? ` +${c.ports.length - 3}` : ''}\n`,
       );

@@ -11,6 +11,7 @@ import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
 import { federationLabels, LABEL } from './labels.js';
 import { markForWipe } from './nodes.js';
+import { waitForServices } from './services.js';
 import type { Say } from './staging.js';
 
 /**
@@ -249,8 +250,9 @@ export class Faults {
 
   /**
    * Undoes everything: every toxic but the baselines removed (and changed baselines restored),
-   * every proxy enabled, every node running and unpaused, every fault record dropped; then waits
-   * until every node answers CQL and sees its cluster whole (up to `waitMs`).
+   * every proxy enabled, every node and service replica running and unpaused, every fault record
+   * dropped; then waits until every node answers CQL and sees its cluster whole (up to `waitMs`),
+   * and every replica is ready by its service's readiness value.
    */
   async heal(opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<HealReport> {
     const t0 = performance.now();
@@ -268,7 +270,7 @@ export class Faults {
     };
     await Promise.all(this.fed.plan.gateways.map((gw) => this.healGateway(gw.region, report)));
     await Promise.all(
-      this.fed.plan.nodes.map(async (n) => {
+      [...this.fed.plan.nodes, ...this.fed.plan.replicas].map(async (n) => {
         const done = await restoreNode(this.engine, n.container);
         if (done === 'started') report.nodesStarted.push(n.name);
         if (done === 'unpaused') report.nodesUnpaused.push(n.name);
@@ -279,6 +281,7 @@ export class Faults {
       this.finish(f.id);
     }
     await waitUntilAnswering(this.fed, { timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, say: this.say });
+    await waitForServices(this.engine, this.fed.plan, { signal: opts.signal, say: this.say });
     report.seconds = (performance.now() - t0) / 1000;
     return report;
   }

@@ -11,6 +11,7 @@ import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
 import { startMonitoring } from './monitoring.js';
 import { nodeContainerSpec, schemaVersions } from './nodes.js';
+import { resolveServiceImages, startServices } from './services.js';
 import type { Say } from './staging.js';
 
 /**
@@ -29,6 +30,8 @@ export interface UpOptions {
    * (testcontainers-style); the bring-up benchmark's baseline. Default: all nodes at once.
    */
   oneAtATime?: boolean;
+  /** Told of each service replica when it is ready: fedsim's own setup time and the time to readiness (the services benchmark). */
+  onReplicaReady?: (t: { replica: string; setupMs: number; readyMs: number }) => void;
 }
 
 export interface RegistryEntry {
@@ -412,6 +415,8 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
       say(`${flavor} nodes: ${img.ref} (${img.source}, ${img.how})`);
       nodeImages.set(flavor, { ref: img.ref, scylla: img.component === 'scylla' });
     }
+    // The user's images first: a bad one fails `up` before any node is waited for.
+    const serviceImages = await resolveServiceImages(engine, plan, say);
     opts.signal?.throwIfAborted();
 
     for (const net of plan.networks.slice(1)) await createNetwork(engine, plan, net);
@@ -433,6 +438,9 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     say(`gateways ready: ${plan.gateways.map((g) => `${g.region} (${g.proxies.length} proxies)`).join(', ')}`);
 
     opts.signal?.throwIfAborted();
+    // A failure on one side (nodes, services) stops the other before anything is removed.
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     const t0 = Date.now();
     const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
     const start = async (node: NodePlan) => {
@@ -442,32 +450,52 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     };
     const ready = async (node: NodePlan) => {
       const endpoint = endpoints[node.region]![node.address]!;
-      const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, opts.signal);
+      const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, signal);
       say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
     };
-    if (opts.oneAtATime) {
-      for (const node of plan.nodes) {
-        await start(node);
-        await ready(node);
-      }
-    } else {
-      await Promise.all(plan.nodes.map(start));
-      say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
-      await Promise.all(plan.nodes.map(ready));
-    }
-    say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
-
     const fed = new Federation(engine, plan, topology, endpoints, apis);
-    try {
-      await waitForMembership(fed, say, opts.signal);
-      await createKeyspaces(fed);
-    } catch (err) {
+    const databases = async () => {
+      if (opts.oneAtATime) {
+        for (const node of plan.nodes) {
+          await start(node);
+          await ready(node);
+        }
+      } else {
+        await Promise.all(plan.nodes.map(start));
+        say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
+        await Promise.all(plan.nodes.map(ready));
+      }
+      say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      signal.throwIfAborted();
+      await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
+      try {
+        await waitForMembership(fed, say, signal);
+        await createKeyspaces(fed);
+      } catch (err) {
+        await fed.close();
+        if (err instanceof FedsimError || signal.aborted) throw err;
+        throw new FedsimError(`Creating keyspaces in federation ${name} failed: ${reason(err)}`);
+      }
+      if (fed.mainCluster()) say(`registry written on ${fed.mainCluster()!.name}`);
+    };
+    // Services that wait for no cluster start beside the nodes; the others once the clusters are ready.
+    const clustersReady = databases();
+    const services = startServices(engine, plan, serviceImages, { clustersReady, say, signal, onReady: opts.onReplicaReady });
+    const first = await Promise.race(
+      [clustersReady, services].map((p) =>
+        p.then(
+          () => undefined,
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
+    if (first) stop.abort();
+    const settled = await Promise.allSettled([clustersReady, services]);
+    const failed = first ?? settled.map((r) => (r.status === 'rejected' ? { err: r.reason } : undefined)).find(Boolean);
+    if (failed) {
       await fed.close();
-      if (err instanceof FedsimError || opts.signal?.aborted) throw err;
-      throw new FedsimError(`Creating keyspaces in federation ${name} failed: ${reason(err)}`);
+      throw failed.err;
     }
-    if (fed.mainCluster()) say(`registry written on ${fed.mainCluster()!.name}`);
     return fed;
   } catch (err) {
     say(`removing what was built of ${name}`);

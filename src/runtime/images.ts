@@ -19,7 +19,7 @@ export function imageSourceFrom(value: string | undefined): ImageSource {
   throw new FedsimError(`Unknown image source "${v}"; use auto, local or registry.`);
 }
 
-function filesOf(dir: string): string[] {
+export function filesOf(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? filesOf(join(dir, e.name)) : [join(dir, e.name)]))
     .sort();
@@ -60,7 +60,7 @@ export interface ImageStatus {
   note?: string;
 }
 
-async function inspectSize(engine: Engine, ref: string): Promise<number | undefined> {
+export async function inspectSize(engine: Engine, ref: string): Promise<number | undefined> {
   try {
     return (await engine.docker.getImage(ref).inspect()).Size;
   } catch {
@@ -84,7 +84,7 @@ export async function listImages(engine: Engine): Promise<ImageStatus[]> {
 }
 
 /** Follows a build or import stream; a FedsimError naming the component when a step fails. */
-function follow(engine: Engine, stream: NodeJS.ReadableStream, component: string, say: Say): Promise<void> {
+export function follow(engine: Engine, stream: NodeJS.ReadableStream, component: string, say: Say): Promise<void> {
   return new Promise((resolve, reject) => {
     let lastStep = '';
     let failure: string | undefined;
@@ -177,7 +177,7 @@ export async function buildImages(engine: Engine, say: Say, only: ComponentName[
   return results;
 }
 
-async function pull(engine: Engine, ref: string): Promise<boolean> {
+export async function pull(engine: Engine, ref: string): Promise<boolean> {
   try {
     const stream = await engine.docker.pull(ref);
     await new Promise<void>((resolve, reject) =>

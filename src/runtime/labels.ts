@@ -6,6 +6,8 @@ export const LABEL = {
   region: 'io.fedsim.region',
   cluster: 'io.fedsim.cluster',
   node: 'io.fedsim.node',
+  /** A service replica's service (on the replica and on its network namespace). */
+  service: 'io.fedsim.service',
   component: 'io.fedsim.component',
   recipeHash: 'io.fedsim.recipe-hash',
   topology: 'io.fedsim.topology',

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { effectsOf } from '../../src/faults/kinds.js';
+import { selectNodes } from '../../src/faults/node.js';
+import { netnsScript } from '../../src/runtime/netns.js';
 import { describeIssues } from '../../src/topology/load.js';
 import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology, TopologySchema } from '../../src/topology/schema.js';
@@ -166,5 +169,65 @@ describe('services in the plan', () => {
     const plain = planFederation(parseTopology(base as never), 'x', 0);
     expect(plain.replicas).toEqual([]);
     expect(plain.gateways.flatMap((g) => g.proxies).filter((p) => p.kind === 'svc')).toEqual([]);
+  });
+});
+
+describe('faults on services', () => {
+  const plan = planFederation(topology, 'svc', 1);
+  const names = (t: string) => selectNodes(plan, t).map((n) => n.name);
+
+  it('targets replicas by name, by service and within a region; all and cluster:C stay database nodes', () => {
+    expect(names('web-site-b-1')).toEqual(['web-site-b-1']);
+    expect(names('service:tool')).toEqual(['tool-site-a-1', 'tool-site-a-2']);
+    expect(names('region:site-b')).toEqual(['worker-b-site-b-1', 'worker-b-site-b-2', 'web-site-b-1']);
+    expect(names('all')).toEqual(plan.nodes.map((n) => n.name));
+    expect(names('cluster:main')).toEqual(['main-site-a-1']);
+    expect(effectsOf(plan, { kind: 'kill', target: 'service:web' } as never, 'x').nodes).toEqual([
+      { node: 'web-site-a-1', container: 'fedsim-svc-web-site-a-1', action: 'kill' },
+      { node: 'web-site-b-1', container: 'fedsim-svc-web-site-b-1', action: 'kill' },
+    ]);
+  });
+
+  it("an outage takes the region's replicas down with its nodes", () => {
+    expect(effectsOf(plan, { kind: 'outage', target: 'site-a' } as never, 'x').nodes.map((n) => n.node)).toEqual([
+      'main-site-a-1',
+      'web-site-a-1',
+      'tool-site-a-1',
+      'tool-site-a-2',
+    ]);
+  });
+
+  it('cuts service paths with link faults: a partition stalls the svc proxies of both sides', () => {
+    const toxics = effectsOf(plan, { kind: 'partition', target: 'site-a|site-b' } as never, 'x').toxics;
+    const svc = toxics.filter((t) => t.proxy.startsWith('svc-')).map((t) => `${t.gateway}/${t.proxy}/${t.toxic.stream}`);
+    expect(svc.sort()).toEqual([
+      'site-a/svc-web-site-b-1-8080/downstream',
+      'site-a/svc-web-site-b-1-8080/upstream',
+      'site-b/svc-web-site-a-1-8080/downstream',
+      'site-b/svc-web-site-a-1-8080/upstream',
+    ]);
+  });
+
+  it.each([
+    ['service:nope', /^Unknown service "nope"; the services are web, tool\.$/],
+    ['nope-1', /^Unknown node or replica "nope-1"; the nodes are .*, the replicas web-site-a-1, /],
+  ])('names what exists when a target does not (%s)', (target, message) => {
+    expect(() => selectNodes(plan, target)).toThrow(message);
+  });
+
+  it('refuses to wipe a replica', () => {
+    expect(() => effectsOf(plan, { kind: 'wipe', target: 'service:web' } as never, 'x')).toThrow(
+      "wipe empties a database node's data; web-site-a-1 is a replica of service web.",
+    );
+  });
+});
+
+describe('the client namespace script', () => {
+  it('installs every rule in one iptables-restore before it says it is ready, and none when there is nothing to redirect', () => {
+    const script = netnsScript([{ to: '10.213.9.11:9042', via: '10.213.8.2:20001' }]);
+    expect(script).toBe(
+      "set -e; printf '%s\\n' '*nat' '-A OUTPUT -p tcp -d 10.213.9.11/32 --dport 9042 -j DNAT --to-destination 10.213.8.2:20001' 'COMMIT' | iptables-restore --noflush; echo fedsim-netns-ready; exec sleep infinity",
+    );
+    expect(netnsScript([])).toBe('set -e; echo fedsim-netns-ready; exec sleep infinity');
   });
 });
