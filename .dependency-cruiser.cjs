@@ -14,13 +14,13 @@
 /** In order; a path belongs to the first layer whose pattern it matches. */
 const LAYERS = [
   ['common', '^src/(common/|(errors|clock|jsonl|paths|signals)\\.ts$)'],
-  ['spec', '^src/(topology/(schema|file|services)|workload/spec)\\.ts$'],
+  ['spec', '^src/(topology/(schema|file|services)|workload/(spec|kinds))\\.ts$'],
   // A fault kind's record holds its schema and its effects on the plan, so the fault and scenario
   // schemas sit here with the registry of kinds (faults/kinds.ts), after the topology's.
-  ['plan', '^src/(topology/(plan|replicas)|faults/(?!log\\.ts$)[a-z-]+|scenarios/(schema|file|timeline)|workload/generator|monitoring/config)\\.ts$'],
+  ['plan', '^src/(topology/(plan|replicas)|workload/placement|faults/(?!log\\.ts$)[a-z-]+|scenarios/(schema|file|timeline)|workload/generator|monitoring/config)\\.ts$'],
   ['history', '^src/(workload/(history|queries)|faults/log|monitoring/alerts)\\.ts$'],
   ['runtime', '^src/runtime/'],
-  ['run', '^src/workload/(workload|pacer)\\.ts$'],
+  ['run', '^src/workload/(workload|pacer|command|cql|http|users|operations)\\.ts$'],
   ['checkers', '^src/checkers/'],
   ['reports', '^src/(report/|monitoring/(exporter|server)\\.ts$)'],
   ['top', '^src/(scenarios/(runner|events|traffic)\\.ts$|ui/|commands/|cli\\.ts$)'],

@@ -1,5 +1,7 @@
+import type { CommandWorkload } from '../workload/kinds.js';
 import { type AlertExpectation, alert, alertExpectationName } from './alerts.js';
 import { type AvailabilityOptions, availability } from './availability.js';
+import { commandExit, commandExitName } from './command.js';
 import { durability } from './durability.js';
 import { type LatencyThreshold, latency } from './latency.js';
 import { registry } from './registry.js';
@@ -13,6 +15,8 @@ export interface CheckOptions {
   availability?: Partial<AvailabilityOptions>;
   steady?: SteadyStateOptions;
   alerts?: AlertExpectation[];
+  /** The scenario's command workloads: each one's exit is judged. */
+  commands?: CommandWorkload[];
 }
 
 /** Every checker a run is judged by, name -> checker, in report order, their options bound. */
@@ -27,6 +31,7 @@ export function runCheckers(opts: CheckOptions = {}): Record<string, Checker> {
   };
   if (opts.steady) for (const which of ['before', 'after'] as const) checkers[steadyStateName(which)] = steadyState(which, opts.steady);
   for (const a of opts.alerts ?? []) checkers[alertExpectationName(a)] = alert(a);
+  for (const c of opts.commands ?? []) checkers[commandExitName(c.name)] = commandExit(c);
   return checkers;
 }
 

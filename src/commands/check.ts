@@ -9,17 +9,20 @@ import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
-import { type Expect, ExpectSchema } from '../scenarios/schema.js';
+import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
 import { loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations. */
-const Expectations = z.looseObject({ expect: ExpectSchema.default(ExpectSchema.parse({})) });
+/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
+const Expectations = z.looseObject({
+  expect: ExpectSchema.default(ExpectSchema.parse({})),
+  workloads: z.array(UserWorkloadSchema).default([]),
+});
 
-function expectOf(file: string): Expect {
-  return parseWith(Expectations, readDocument(file), file).expect;
+function expectOf(file: string): { expect: Expect; workloads: UserWorkload[] } {
+  return parseWith(Expectations, readDocument(file), file);
 }
 
 /** A file given on the command line must be there; one looked for beside the history may be absent. */
@@ -51,12 +54,14 @@ export async function checkCommand(
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
   const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const expect = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const expect = scenario?.expect;
+  const workloads = scenario?.workloads ?? [];
   const verdicts = checkRun(
     { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined },
-    expect ? checkOptions(expect) : {},
+    expect ? checkOptions(expect, workloads) : {},
   );
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts);
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
   const judged = verdicts.some((v) => v.status !== 'unknown');
   const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
   if (opts.json)

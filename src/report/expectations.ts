@@ -1,8 +1,9 @@
 import { alertExpectationName } from '../checkers/alerts.js';
 import type { CheckOptions } from '../checkers/all.js';
+import { commandExitName } from '../checkers/command.js';
 import { steadyStateName } from '../checkers/steady.js';
 import type { Verdict } from '../checkers/verdict.js';
-import type { Expect } from '../scenarios/schema.js';
+import type { Expect, UserWorkload } from '../scenarios/schema.js';
 
 /**
  * The expectations of a scenario as verdicts: the checkers it asks for (durability asks for the
@@ -17,24 +18,27 @@ export interface Expectation {
   verdict: Verdict;
 }
 
-/** The options a scenario's expectations give the checkers. */
-export function checkOptions(e: Expect): CheckOptions {
-  return { latency: e.latency, availability: e.availability, steady: e.steady, alerts: e.alerts };
+/** The command workloads of a scenario: each one's exit is an expectation. */
+const commandExpectations = (workloads: UserWorkload[]) => workloads.filter((w) => w.kind === 'command');
+
+/** The options a scenario's expectations (and its command workloads) give the checkers. */
+export function checkOptions(e: Expect, workloads: UserWorkload[] = []): CheckOptions {
+  return { latency: e.latency, availability: e.availability, steady: e.steady, alerts: e.alerts, commands: commandExpectations(workloads) };
 }
 
 /** The names of the expectations a scenario asks for, in report order. */
-export function expectationNames(e: Expect): string[] {
+export function expectationNames(e: Expect, workloads: UserWorkload[] = []): string[] {
   const names: string[] = [];
   if (e.durability) names.push('durability', 'registry');
   for (const n of ['routing', 'residency', 'latency', 'availability'] as const) if (e[n]) names.push(n);
   if (e.steady) names.push(steadyStateName('before'), steadyStateName('after'));
-  return [...names, ...(e.alerts ?? []).map(alertExpectationName)];
+  return [...names, ...(e.alerts ?? []).map(alertExpectationName), ...commandExpectations(workloads).map((w) => commandExitName(w.name))];
 }
 
 /** The expectations asked for, each from its checker's verdict (unknown when no checker gave one). */
-export function expectations(e: Expect, verdicts: Verdict[]): Expectation[] {
+export function expectations(e: Expect, verdicts: Verdict[], workloads: UserWorkload[] = []): Expectation[] {
   const byName = new Map(verdicts.map((v) => [v.checker, v]));
-  return expectationNames(e).map((name) => {
+  return expectationNames(e, workloads).map((name) => {
     const verdict = byName.get(name) ?? { checker: name, status: 'unknown', summary: 'no checker gave a verdict', evidence: {} };
     return { name, holds: verdict.status === 'pass', verdict };
   });

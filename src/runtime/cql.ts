@@ -172,3 +172,9 @@ export async function medianRoundTrip(
   times.sort((a, b) => a - b);
   return times[Math.floor(n / 2)]!;
 }
+
+/** Generated CQL values the driver binds as their own types (a user's `cql` workload asks for them). */
+export const cqlValue = {
+  uuid: (): unknown => cassandra.types.Uuid.random(),
+  timeuuid: (): unknown => cassandra.types.TimeUuid.now(),
+};

@@ -6,6 +6,7 @@ import type { FaultSpec } from '../faults/spec.js';
 import { loadTopology, withBuildPathsFrom } from '../topology/file.js';
 import { planFederation } from '../topology/plan.js';
 import { parseTopology, type Topology } from '../topology/schema.js';
+import { checkUserWorkloads } from '../workload/placement.js';
 import { type Scenario, ScenarioSchema } from './schema.js';
 
 export interface LoadedScenario {
@@ -31,6 +32,7 @@ export function loadScenario(file: string): LoadedScenario {
     throw new FedsimError(`${file}: workload.keyspace: "${ks}" is not a keyspace of the topology.`);
   // Every fault must name regions and nodes the topology has: checked here, before any engine call.
   const plan = planFederation(topology, 'check', 0);
+  checkUserWorkloads(file, scenario.workloads, plan, dirname(resolve(file)));
   const faults: [string, FaultSpec][] = [
     ...scenario.timeline.flatMap((s, i): [string, FaultSpec][] => (s.fault ? [[`timeline[${i}].fault`, s.fault]] : [])),
     ...(scenario.nemesis?.faults ?? []).map((f, i): [string, FaultSpec] => [`nemesis.faults[${i}]`, f]),

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkRun } from '../checkers/all.js';
 import { steadyState } from '../checkers/steady.js';
@@ -21,6 +21,8 @@ import { watchNodes } from '../runtime/watch.js';
 import { REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import { type History, HistoryWriter } from '../workload/history.js';
+import { replicaTargets } from '../workload/http.js';
+import { UserWorkloads } from '../workload/users.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
 import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
 import type { LoadedScenario } from './file.js';
@@ -139,7 +141,7 @@ async function playTimeline(
 
 /** The live expectations at the start of the run: the steady state before is known, the rest pending. */
 function emitSteadyBefore(emit: Emit, scenario: Scenario, h: History): void {
-  const list: LiveExpectation[] = expectationNames(scenario.expect).map((name) => ({ name, state: 'pending' }));
+  const list: LiveExpectation[] = expectationNames(scenario.expect, scenario.workloads).map((name) => ({ name, state: 'pending' }));
   if (scenario.expect.steady) {
     const v = steadyState('before', scenario.expect.steady)({ history: h, faults: [] });
     const before = list.find((e) => e.name === v.checker)!;
@@ -192,8 +194,26 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       say('heal asked for');
       await live.heal({ signal }).catch((err) => say(`heal failed: ${reason(err)}`));
     });
-    const history = new HistoryWriter(historyMeta(fed, workload, clock), join(dir, 'history.jsonl'));
+    const meta = historyMeta(fed, workload, clock);
+    // Service replicas serve http probes (and a command's operations that name them) as clusters serve queries.
+    meta.clusters = { ...meta.clusters, ...replicaTargets(fed.plan) };
+    const history = new HistoryWriter(meta, join(dir, 'history.jsonl'));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
+    // fedsim's own clients idle (`enabled: false`): the run still lasts its warm-up and duration.
+    const own = {
+      setup: () => (workload.enabled ? w.setup() : Promise.resolve()),
+      run: (ms: number) => (workload.enabled ? w.run(ms) : sleep(ms, signal)),
+      observe: () => (workload.enabled ? w.observe() : Promise.resolve()),
+    };
+    const users = new UserWorkloads(fed, scenario.workloads, {
+      history,
+      clock,
+      cwd: dirname(resolve(loaded.file)),
+      dir,
+      lasts: scenario.warmup + workload.duration,
+      seed,
+      signal,
+    });
     const sampler = new TrafficSampler(history.history, clock.now());
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
     let monitor: MonitoringServer | undefined;
@@ -210,30 +230,36 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       }
       phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
-      await w.setup();
-      await w.run(scenario.warmup);
+      // fedsim's workspaces first: a user's workload may look them up.
+      await own.setup();
+      await users.start();
+      await own.run(scenario.warmup);
       const runStart = clock.now();
       history.add({ type: 'run', t: runStart });
       const steps = planTimeline(scenario, seed);
       emit({ type: 'timeline', steps, runStart: Date.now() });
       phase('running', workload.duration);
       emitSteadyBefore(emit, scenario, history.history);
-      await Promise.all([w.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
+      await Promise.all([own.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
       history.add({ type: 'end', t: runEnd });
       signal?.throwIfAborted();
+      await users.stop();
       phase('healing');
       await live.heal({ signal });
       const healEnd = clock.now();
       phase('checking');
-      await w.observe();
+      await own.observe();
       const records = log.records();
       if (monitor && scenario.expect.alerts) {
         say('waiting for the expected alerts to fire and resolve');
         await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
       }
-      const verdicts = checkRun({ history: history.history, faults: records, alerts: monitor?.alerts() }, checkOptions(scenario.expect));
-      const expected = expectations(scenario.expect, verdicts);
+      const verdicts = checkRun(
+        { history: history.history, faults: records, alerts: monitor?.alerts() },
+        checkOptions(scenario.expect, scenario.workloads),
+      );
+      const expected = expectations(scenario.expect, verdicts, scenario.workloads);
       const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
         startedAt,
         seconds: {
@@ -255,6 +281,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       emit({ type: 'verdict', passed: report.passed, dir });
       return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
     } finally {
+      users.kill();
       clearInterval(sampling);
       await monitor?.close();
       // Closed on every path, before the run's result is returned or its error thrown.

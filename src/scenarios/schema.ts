@@ -6,7 +6,11 @@ import { duration } from '../common/duration.js';
 import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { TopologySchema } from '../topology/schema.js';
+import { type UserWorkload, UserWorkloadSchema } from '../workload/kinds.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
+
+/** The user's own workloads, beside fedsim's: each records its operations in the same history. */
+export { type UserWorkload, UserWorkloadSchema };
 
 /**
  * The scenario file: a topology (inline, or a path relative to the scenario file), a workload, a
@@ -61,6 +65,10 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   topology: z.union([z.string().min(1), TopologySchema]).describe('a topology, or the path of a topology file relative to this file'),
   workload: WorkloadSchema.default(WorkloadSchema.parse({})),
+  workloads: z
+    .array(UserWorkloadSchema)
+    .default([])
+    .describe('workloads of your own (command, cql, http), judged by the same checkers; see docs/OPERATIONS.md'),
   warmup: duration().default(5000),
   timeline: z.array(step).default([]),
   nemesis: nemesis.optional(),

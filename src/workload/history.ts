@@ -27,18 +27,25 @@ export interface MetaLine {
   startedAt: string;
 }
 
+/** fedsim's own kinds, or the name (Jepsen's `f`) a user's workload gives its operation. */
+export type OpName = OpKind | (string & {});
+
 export interface InvokeLine {
   type: 'invoke';
   id: number;
   t: number;
   region: string;
-  kind: OpKind;
+  kind: OpName;
   workspace: string;
   /** The cluster the router sent it to. */
   cluster: string;
   element?: number;
   /** Present when the workload mixes levels for this kind. */
   consistency?: Consistency;
+  /** The scenario's workload (of `workloads:`) that made it; absent for fedsim's own. */
+  workload?: string;
+  /** What a user's operation was given (its `value`), as written; no checker reads it. */
+  value?: unknown;
 }
 
 export type Outcome = 'ok' | 'fail' | 'info';
@@ -52,6 +59,8 @@ export interface CompleteLine {
   /** Elements a read returned. */
   elements?: number[];
   error?: string;
+  /** What a user's operation returned (its `value`), as written; no checker reads it. */
+  value?: unknown;
 }
 
 export interface RegistryLine {
@@ -92,7 +101,37 @@ export interface EndLine {
   t: number;
 }
 
-export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | FinalReadLine | ResidencyLine | RunLine | EndLine;
+/** A user's program of a `command` workload ended (or could not start); see workload/command.ts. */
+export interface ExitLine {
+  type: 'exit';
+  t: number;
+  workload: string;
+  /** Its exit code; null when a signal ended it or it never started. */
+  code: number | null;
+  signal?: string;
+  /** fedsim stopped it (SIGTERM) at the end of the run. */
+  stopped?: boolean;
+  /** It could not be started. */
+  error?: string;
+  operations: number;
+  /** Lines of its stdout that were not operations: skipped, the rest kept. */
+  invalid: number;
+  /** The first of them, as a sentence with its line number. */
+  firstInvalid?: string;
+  /** The last line it wrote on stderr. */
+  stderr?: string;
+}
+
+export type HistoryLine =
+  | MetaLine
+  | InvokeLine
+  | CompleteLine
+  | RegistryLine
+  | FinalReadLine
+  | ResidencyLine
+  | RunLine
+  | EndLine
+  | ExitLine;
 
 /**
  * One operation, its invoke and completion joined. What a read returned stays in the file only: no
@@ -101,7 +140,7 @@ export type HistoryLine = MetaLine | InvokeLine | CompleteLine | RegistryLine | 
 export interface Op {
   id: number;
   region: string;
-  kind: OpKind;
+  kind: OpName;
   workspace: string;
   cluster: string;
   element?: number;
@@ -112,6 +151,8 @@ export interface Op {
   outcome: Outcome;
   coordinator?: string;
   error?: string;
+  /** The scenario's workload that made it; absent for fedsim's own. */
+  workload?: string;
 }
 
 export interface History {
@@ -126,6 +167,8 @@ export interface History {
   residency: ResidencyLine[];
   /** What loading a saved history had to leave out (a partial last line), said before the verdict. */
   warnings?: string[];
+  /** How each `command` workload's program ended. */
+  exits: ExitLine[];
 }
 
 /**
@@ -138,6 +181,7 @@ export class HistoryWriter {
   private buffer = '';
   private readonly flusher?: NodeJS.Timeout;
   private readonly joiner = new Joiner();
+  private ids = 0;
   readonly history: History;
 
   constructor(meta: MetaLine, file?: string) {
@@ -145,8 +189,13 @@ export class HistoryWriter {
       this.out = createWriteStream(file);
       this.flusher = setInterval(() => this.flush(), 1000).unref();
     }
-    this.history = { meta, ops: [], finalReads: [], residency: [] };
+    this.history = { meta, ops: [], finalReads: [], residency: [], exits: [] };
     this.emit(meta);
+  }
+
+  /** The next operation id: one sequence for every workload writing into this history. */
+  nextId(): number {
+    return this.ids++;
   }
 
   private emit(line: HistoryLine): void {
@@ -251,6 +300,7 @@ class Joiner {
           complete: undefined,
           coordinator: undefined,
           error: undefined,
+          workload: line.workload === undefined ? undefined : this.name(line.workload),
         };
         this.pending.set(line.id, op);
         h.ops.push(op);
@@ -291,6 +341,9 @@ class Joiner {
       case 'residency':
         h.residency.push(line);
         return;
+      case 'exit':
+        h.exits.push(line);
+        return;
       default:
         throw new FedsimError(`unknown line type ${JSON.stringify((line as { type?: unknown }).type)}`);
     }
@@ -323,7 +376,7 @@ export async function loadHistory(file: string): Promise<History> {
     }
     if (!h) {
       if (line?.type !== 'meta') throw new FedsimError(`${file}:${n}: a history starts with its meta line; is this a fedsim history?`);
-      h = { meta: line, ops: [], finalReads: [], residency: [] };
+      h = { meta: line, ops: [], finalReads: [], residency: [], exits: [] };
       return;
     }
     if (line?.type === 'meta') throw new FedsimError(`${file}:${n}: a second meta line; histories cannot be concatenated.`);

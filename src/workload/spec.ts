@@ -30,6 +30,12 @@ export type Levels = z.output<typeof levels>;
 const regionName = z.string().regex(NAME_PATTERN, 'expected a region name');
 
 export const WorkloadSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      "false: fedsim's own clients stay idle, the scenario's `workloads:` alone make the traffic; `duration` still sets the run's length",
+    ),
   keyspace: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,47}$/)

@@ -146,7 +146,6 @@ export interface WorkloadOptions {
 
 /** Drives the workload; resolves when its duration is over (or the signal fires) and nothing is in flight. */
 export class WorkloadRun {
-  private nextId = 0;
   /** Creates that failed or have an unknown outcome: their creator tries again before using the workspace. */
   private readonly uncreated = new Map<string, PlannedOp>();
   private readonly ks: string;
@@ -252,7 +251,7 @@ export class WorkloadRun {
   private async execute(region: string, planned: PlannedOp): Promise<void> {
     const { clock, history } = this.opts;
     const op = this.uncreated.get(planned.workspace) ?? planned;
-    const id = this.nextId++;
+    const id = history.nextId();
     const t = clock.now();
     const router = this.routers[region]!;
     let cluster: string | undefined;

@@ -74,7 +74,16 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
     const r = fedsim(['schema']);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
-    expect(Object.keys(schema.properties).sort()).toEqual(['clusters', 'keyspaces', 'links', 'monitoring', 'name', 'regions', 'shape']);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      'clusters',
+      'keyspaces',
+      'links',
+      'monitoring',
+      'name',
+      'regions',
+      'services',
+      'shape',
+    ]);
     expect(schema.additionalProperties).toBe(false);
   });
 });
