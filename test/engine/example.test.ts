@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { latencyTable } from '../../src/checkers/latency.js';
 import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { federationNames } from '../../src/runtime/federation.js';
@@ -26,6 +27,12 @@ describe('the example users copy: examples/workspace-api in scenarios/workspace-
     expect(during('create').every((o) => o.outcome === 'fail' && o.error === 'HTTP 503')).toBe(true);
     const afterHeal = probes('create').filter((o) => o.invoke >= kill!.undone!.t);
     expect(afterHeal.some((o) => o.outcome === 'ok')).toBe(true);
+    // A probe from a region to another region's replica pays the link both ways (40 ms each), one inside a region nothing.
+    const p50 = (name: string) => latencyTable({ ...h, ops: probes(name) })[0]!;
+    expect(p50('remote-health')).toMatchObject({ pair: 'us-east-1->eu-west-1' });
+    expect(p50('remote-health').p50).toBeGreaterThanOrEqual(80);
+    expect(p50('remote-health').p50).toBeLessThan(125);
+    expect(p50('read')).toMatchObject({ pair: 'eu-west-1->eu-west-1' });
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     await expectSameVerdictAgain(out, report);
     expect(await federationNames(await connectEngine())).not.toContain('workspace-api');
