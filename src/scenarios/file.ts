@@ -6,7 +6,7 @@ import { loadTopology, withBuildPathsFrom } from '../topology/file.js';
 import { parseWith, readDocument } from '../topology/load.js';
 import { planFederation } from '../topology/plan.js';
 import { parseTopology, type Topology } from '../topology/schema.js';
-import { checkUserWorkloads } from '../workload/users.js';
+import { checkUserWorkloads } from '../workload/placement.js';
 import { type Scenario, ScenarioSchema } from './schema.js';
 
 export interface LoadedScenario {

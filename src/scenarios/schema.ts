@@ -6,9 +6,9 @@ import { FaultSpecSchema } from '../faults/spec.js';
 import { duration } from '../topology/duration.js';
 import { TopologySchema } from '../topology/schema.js';
 import { CommandWorkloadSchema } from '../workload/command.js';
-import { CqlWorkloadSchema } from '../workload/cql.js';
 import { HttpProbeSchema } from '../workload/http.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
+import { CqlWorkloadSchema } from '../workload/statements.js';
 
 /** The user's own workloads, beside fedsim's: each records its operations in the same history. */
 export const UserWorkloadSchema = z.discriminatedUnion('kind', [CommandWorkloadSchema, CqlWorkloadSchema, HttpProbeSchema]);

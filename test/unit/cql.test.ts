@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema } from '../../src/scenarios/schema.js';
-import { prepareStatement } from '../../src/workload/cql.js';
+import { prepareStatement } from '../../src/workload/statements.js';
 
 const topology = { shape: 'federation', regions: ['us'], clusters: [{ name: 'main', role: 'main', nodes: { us: 1 } }] };
 const cql = (over: Record<string, unknown>) =>
