@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
 import type { NodePlan, Plan } from '../topology/plan.js';
 import type { Engine } from './engine.js';
 import { federationLabels, LABEL } from './labels.js';
+import { execIn } from './readiness.js';
 
 /**
  * Node flavors: how one database process is started from its plan. Cassandra runs fedsim's local
@@ -73,27 +73,7 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
 
 /** Runs a command in a running container and returns what it printed (stdout and stderr). */
 export async function execText(engine: Engine, container: string, cmd: string[], timeoutMs = 20_000): Promise<string> {
-  const exec = await engine.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  engine.docker.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`${cmd.join(' ')} in ${container} took longer than ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  return Buffer.concat(chunks).toString();
+  return (await execIn(engine, container, cmd, timeoutMs)).output;
 }
 
 /**

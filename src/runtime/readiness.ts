@@ -93,7 +93,7 @@ export async function execIn(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.destroy();
-      reject(new Error(`${cmd.join(' ')} took longer than ${timeoutMs / 1000} s`));
+      reject(new Error(`${cmd.join(' ')} in ${container} took longer than ${timeoutMs / 1000} s`));
     }, timeoutMs);
     stream.on('end', () => {
       clearTimeout(timer);
