@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import type { Say } from '../common/say.js';
 import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
-import { type ClusterPlan, MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { type ClusterPlan, knownRegion, MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
 import { answersCql, type Endpoints, regionClient } from './cql.js';
 import type { Engine } from './engine.js';
@@ -11,6 +11,7 @@ import { configureGateway, gatewayContainerSpec } from './gateway.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
 import { startMonitoring } from './monitoring.js';
+import { clientNamespace } from './netns.js';
 import { nodeContainerSpec, schemaVersions } from './nodes.js';
 import { resolveServiceImages, startServices } from './services.js';
 
@@ -93,6 +94,12 @@ export class Federation {
     if (!main) throw new FedsimError(`Federation ${this.name} is a stretched cluster; only the federation shape has a registry.`);
     const rs = await this.client(fromRegion, main.name).execute(`SELECT name, region, role FROM ${REGISTRY_KEYSPACE}.clusters`);
     return rs.rows.map((r) => ({ name: r.name, region: r.region, role: r.role })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The pid holding a region's client network namespace (created on first use), as `fedsim exec` enters it. */
+  clientNamespace(region: string, say: Say = () => undefined): Promise<number> {
+    knownRegion(this.plan, region);
+    return clientNamespace(this.engine, this.plan, this.plan.clients.find((c) => c.region === region)!, say);
   }
 
   /** Closes this process's driver sessions; the federation keeps running. */

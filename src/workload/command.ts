@@ -30,6 +30,8 @@ export interface CommandContext {
   cluster: string;
   /** Variables that tell it where it stands: FEDSIM_REGION, FEDSIM_SECONDS... */
   env: Record<string, string>;
+  /** The pid holding its region's client network namespace: the program is entered into it (nsenter -n). */
+  netns?: number;
 }
 
 export class CommandRun {
@@ -57,7 +59,9 @@ export class CommandRun {
 
   private start(): Promise<ExitLine> {
     const { spec, ctx } = this;
-    const [file, ...args] = typeof spec.run === 'string' ? ['/bin/sh', '-c', spec.run] : spec.run;
+    const program = typeof spec.run === 'string' ? ['/bin/sh', '-c', spec.run] : spec.run;
+    // In its region's namespace its connections to other regions meet the DNAT rules to the region's gateway.
+    const [file, ...args] = ctx.netns === undefined ? program : ['nsenter', '-t', String(ctx.netns), '-n', '--', ...program];
     return new Promise<ExitLine>((resolve) => {
       const child = spawn(file!, args, {
         cwd: ctx.cwd,

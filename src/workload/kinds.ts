@@ -20,6 +20,12 @@ export const CommandWorkloadSchema = z.strictObject({
   cluster: z.string().optional().describe("the cluster its operations are served by unless a line says another; default: its region's own"),
   env: z.record(z.string(), z.string()).default({}),
   exit: z.number().int().min(0).max(255).default(0).describe('the exit code it must end with'),
+  wan: z
+    .boolean()
+    .default(true)
+    .describe(
+      "true: it runs in its region's client network namespace (as `fedsim exec`), so its connections to other regions pay the links; false: a plain host process",
+    ),
 });
 export type CommandWorkload = z.output<typeof CommandWorkloadSchema>;
 

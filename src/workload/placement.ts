@@ -85,6 +85,10 @@ export function checkUserWorkloads(file: string, workloads: UserWorkload[], plan
     const targets = w.kind === 'command' ? [...clusters, ...plan.replicas.map((r) => r.name)] : clusters;
     if (w.cluster !== undefined && !targets.includes(w.cluster))
       throw new FedsimError(`${at}.cluster: unknown cluster "${w.cluster}"; the topology has ${targets.join(', ')}.`);
+    if (w.kind === 'command' && w.wan && process.getuid?.() !== 0)
+      throw new FedsimError(
+        `${at}.wan: a command workload runs in its region's network namespace (entered with nsenter), which needs root; run fedsim as root, or set wan: false to run it as a plain host process whose connections do not pay the links.`,
+      );
     if (w.kind === 'command' && Array.isArray(w.run) && !findable(w.run[0]!, cwd))
       throw new FedsimError(
         `${at}.run: "${w.run[0]}" is not an executable program here (looked in ${w.run[0]!.includes('/') ? cwd : 'the PATH'}).`,

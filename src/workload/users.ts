@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { CQL_PORT } from '../topology/plan.js';
 import { CommandRun } from './command.js';
 import { CqlRun } from './cql.js';
 import type { HistoryWriter } from './history.js';
@@ -61,16 +62,19 @@ export class UserWorkloads {
       }
       const cluster = w.cluster ?? regionCluster(fed.plan, w.region);
       const nodes = new Set(fed.cluster(cluster).nodes);
+      const here = fed.plan.clients.find((c) => c.region === w.region)!;
       const env = {
+        ...(w.wan ? here.env : {}),
         FEDSIM_FEDERATION: fed.name,
         FEDSIM_WORKLOAD: w.name,
         FEDSIM_REGION: w.region,
         FEDSIM_CLUSTER: cluster,
         FEDSIM_DATACENTER: fed.cluster(cluster).regions.includes(w.region) ? w.region : fed.cluster(cluster).regions[0]!,
-        // The cluster's nodes through the region's gateway, as published on the host.
+        // In its region's namespace: the nodes' own addresses (a default driver pays the links to
+        // other regions). On the host: the nodes through the region's gateway, as published.
         FEDSIM_CONTACT_POINTS: fed.plan.nodes
           .filter((n) => nodes.has(n.name))
-          .map((n) => fed.endpoints[w.region]![n.address]!)
+          .map((n) => (w.wan ? `${n.address}:${CQL_PORT}` : fed.endpoints[w.region]![n.address]!))
           .join(','),
         FEDSIM_SECONDS: String(Math.round(opts.lasts / 1000)),
       };
@@ -84,6 +88,7 @@ export class UserWorkloads {
           clusters: targets,
           cluster,
           env,
+          netns: w.wan ? await fed.clientNamespace(w.region) : undefined,
         }),
       );
     }

@@ -31,6 +31,8 @@ export interface FederationView {
   mainCluster(): ClusterPlan | undefined;
   /** A CQL session on one cluster as a client in `region` sees it; the same one on every call. */
   client(region: string, cluster?: string): CqlClient;
+  /** The pid holding the region's client network namespace (created on first use), for a program to enter. */
+  clientNamespace(region: string): Promise<number>;
 }
 /** A kind's one level; with a mix of levels each operation brings its own (atLevel). */
 const single = (levels: Levels): CqlOptions => (typeof levels === 'string' ? { consistency: consistency(levels) } : {});

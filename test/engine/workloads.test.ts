@@ -78,6 +78,24 @@ describe('workloads of the user’s own, in the same history as fedsim’s', () 
     await expectSameVerdictAgain(out, report);
   });
 
+  it("a command workload is a client of its region: a default driver in eu-west-1 pays 40 + 100 ms to the Main Cluster's node in us-east-1", async () => {
+    const out = join(dir, 'remote');
+    const program = join(root, 'test/fixtures/workloads/remote-version.mjs');
+    const r = await fedsimRun([scenario({ run: [process.execPath, program], cluster: 'main' }, 'reuse'), '--out', out]);
+    expect(r.code, `${r.stdout}\n${r.stderr.slice(-3000)}`).toBe(0);
+    const h = await loadHistory(join(out, 'history.jsonl'));
+    const version = h.ops.filter((o) => o.workload === 'cart');
+    expect(version.length).toBeGreaterThan(10);
+    expect(version.every((o) => o.outcome === 'ok')).toBe(true);
+    // Entered into eu-west-1's namespace, its connection to the node's own address meets the DNAT
+    // rule to eu-west-1's gateway: eu-west-1 -> us-east-1 is 40 ms, back 100 ms (a host process
+    // would reach the node directly in a few ms).
+    const [pair] = latencyTable({ ...h, ops: version });
+    expect(pair).toMatchObject({ pair: 'eu-west-1->us-east-1' });
+    expect(pair!.p50).toBeGreaterThanOrEqual(140);
+    expect(pair!.p50).toBeLessThan(140 + 40);
+  });
+
   it('a command that exits non-zero after a line that is not an operation: one sentence with the line number, the rest kept, exit 1', async () => {
     const out = join(dir, 'run2');
     const bad = `echo '{"type":"invoke","process":0,"f":"checkout"}'; echo '{"type":"ok","process":0}'; echo oops; echo 'table missing' >&2; exit 3`;
