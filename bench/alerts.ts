@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { EVALUATION_INTERVAL_S, GROUP_WAIT_S, SCRAPE_INTERVAL_S } from '../src/monitoring/config.js';
 import { projectRoot } from '../src/paths.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { removeFederation } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
+import { removeFederation } from '../src/runtime/removal.js';
 import { loadScenario } from '../src/scenarios/file.js';
 import { runScenario } from '../src/scenarios/runner.js';
 

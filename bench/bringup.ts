@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import { projectRoot } from '../src/paths.js';
+import { up } from '../src/runtime/bringup.js';
 import { medianRoundTrip } from '../src/runtime/cql.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { up } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
 import { loadScenario } from '../src/scenarios/file.js';
 import { loadTopology } from '../src/topology/file.js';

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/paths.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { removeFederation } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
+import { removeFederation } from '../src/runtime/removal.js';
 
 const engine = await ensureEngine(() => undefined);
 await buildImages(engine, () => undefined);

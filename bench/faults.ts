@@ -5,9 +5,9 @@
  *   node dist/bench/faults.js
  */
 import type { FaultSpecInput } from '../src/faults/spec.js';
+import { up } from '../src/runtime/bringup.js';
 import { ensureEngine } from '../src/runtime/engine.js';
 import { Faults } from '../src/runtime/faults.js';
-import { up } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
 
 const engine = await ensureEngine(() => undefined);

@@ -7,8 +7,8 @@
  *   node dist/bench/fidelity.js
  */
 import cassandra from 'cassandra-driver';
+import { up } from '../src/runtime/bringup.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { up } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
 
 const LATENCIES = [0, 5, 50, 150, 300];

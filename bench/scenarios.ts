@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/paths.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { removeFederation } from '../src/runtime/federation.js';
 import { buildImages } from '../src/runtime/images.js';
+import { removeFederation } from '../src/runtime/removal.js';
 import { loadScenario } from '../src/scenarios/file.js';
 import { runScenario } from '../src/scenarios/runner.js';
 

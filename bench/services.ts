@@ -14,9 +14,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../src/paths.js';
+import { up } from '../src/runtime/bringup.js';
 import { CATALOG } from '../src/runtime/catalog.js';
 import { ensureEngine } from '../src/runtime/engine.js';
-import { up } from '../src/runtime/federation.js';
 import { buildImages, localTag } from '../src/runtime/images.js';
 import { federationLabels } from '../src/runtime/labels.js';
 import { clientNamespace, netnsImage } from '../src/runtime/netns.js';

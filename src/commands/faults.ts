@@ -4,7 +4,8 @@ import { flagOf, PARAM_NAMES, PARAMS, type Param } from '../faults/params.js';
 import { type FaultSpecInput, paramsOf } from '../faults/spec.js';
 import type { Engine } from '../runtime/engine.js';
 import { describeFault, Faults, parseFault } from '../runtime/faults.js';
-import { attach, federationNames } from '../runtime/federation.js';
+import { attach } from '../runtime/federation.js';
+import { federationNames } from '../runtime/removal.js';
 import type { CommandContext } from './context.js';
 
 /** The federation a command means: the one named, or the only one that is up. */

@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { up } from '../../src/runtime/bringup.js';
 import { connectEngine } from '../../src/runtime/engine.js';
-import { federationNames, removeFederation, up } from '../../src/runtime/federation.js';
+import { federationNames, removeFederation } from '../../src/runtime/removal.js';
 import { duo } from './topologies.js';
 
 /**

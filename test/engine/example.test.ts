@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { latencyTable } from '../../src/checkers/latency.js';
 import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
-import { federationNames } from '../../src/runtime/federation.js';
+import { federationNames } from '../../src/runtime/removal.js';
 import { loadHistory } from '../../src/workload/history.js';
 import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
 

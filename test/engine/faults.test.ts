@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up } from '../../src/runtime/bringup.js';
 import { medianRoundTrip, regionClient } from '../../src/runtime/cql.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
-import { type Federation, up } from '../../src/runtime/federation.js';
+import type { Federation } from '../../src/runtime/federation.js';
 import { GatewayApi } from '../../src/runtime/gateway.js';
 import * as topologies from './topologies.js';
 

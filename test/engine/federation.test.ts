@@ -1,8 +1,9 @@
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up } from '../../src/runtime/bringup.js';
 import { medianRoundTrip as medianMs } from '../../src/runtime/cql.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
-import { attach, type Federation, up } from '../../src/runtime/federation.js';
+import { attach, type Federation } from '../../src/runtime/federation.js';
 import { labelFilter } from '../../src/runtime/labels.js';
 import * as topologies from './topologies.js';
 

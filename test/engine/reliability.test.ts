@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/common/random.js';
+import { up } from '../../src/runtime/bringup.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
-import { federationNames, removeFederation, up } from '../../src/runtime/federation.js';
 import { labelFilter } from '../../src/runtime/labels.js';
+import { federationNames, removeFederation } from '../../src/runtime/removal.js';
 import { fedsim, root } from './fedsim.js';
 import { duo } from './topologies.js';
 

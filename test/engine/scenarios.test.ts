@@ -5,7 +5,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
-import { federationNames, removeFederation } from '../../src/runtime/federation.js';
+import { federationNames, removeFederation } from '../../src/runtime/removal.js';
 import { loadHistory } from '../../src/workload/history.js';
 import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
 

@@ -6,9 +6,10 @@ import { residency as residencyChecker, routing as routingChecker } from '../../
 import { Clock } from '../../src/clock.js';
 import { FaultLog } from '../../src/faults/log.js';
 import type { FaultSpecInput } from '../../src/faults/spec.js';
+import { up } from '../../src/runtime/bringup.js';
 import { connectEngine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
-import { type Federation, up } from '../../src/runtime/federation.js';
+import type { Federation } from '../../src/runtime/federation.js';
 import { REGISTRY_KEYSPACE } from '../../src/topology/plan.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { type WorkloadInput, WorkloadSchema } from '../../src/workload/spec.js';

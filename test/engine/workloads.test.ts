@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latencyTable } from '../../src/checkers/latency.js';
 import { connectEngine } from '../../src/runtime/engine.js';
-import { federationNames, removeFederation } from '../../src/runtime/federation.js';
+import { federationNames, removeFederation } from '../../src/runtime/removal.js';
 import { loadHistory } from '../../src/workload/history.js';
 import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
 import { duo } from './topologies.js';

@@ -1,0 +1,300 @@
+import cassandra from 'cassandra-driver';
+import { NAME_PATTERN } from '../common/names.js';
+import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
+import { FedsimError, reason } from '../errors.js';
+import { MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
+import { answersCql } from './cql.js';
+import type { Engine } from './engine.js';
+import { discover, Federation, lastLogLines } from './federation.js';
+import { configureGateway, gatewayContainerSpec } from './gateway.js';
+import { type ImageSource, resolveImage } from './images.js';
+import { LABEL, labelFilter } from './labels.js';
+import { startMonitoring } from './monitoring.js';
+import { nodeContainerSpec } from './nodes.js';
+import { federationNames, removeFederation } from './removal.js';
+import { resolveServiceImages, startServices } from './services.js';
+
+/**
+ * Bring-up: applies a plan to the engine (networks, gateways, nodes, services, monitoring,
+ * keyspaces, the registry) and hands back a Federation; on any failure or Ctrl-C it removes what it
+ * built.
+ */
+export interface UpOptions {
+  name?: string;
+  imageSource?: ImageSource;
+  say?: Say;
+  signal?: AbortSignal;
+  /** How long one node may take to answer CQL before up gives up (default 180 s). */
+  nodeTimeoutMs?: number;
+  /**
+   * Start each node only once the previous one answers CQL, as a single-container tool would
+   * (testcontainers-style); the bring-up benchmark's baseline. Default: all nodes at once.
+   */
+  oneAtATime?: boolean;
+  /** Told of each service replica when it is ready: fedsim's own setup time and the time to readiness (the services benchmark). */
+  onReplicaReady?: (t: { replica: string; setupMs: number; readyMs: number }) => void;
+}
+
+async function usedSlots(engine: Engine): Promise<Map<number, string>> {
+  const nets = await engine.docker.listNetworks({ filters: labelFilter() });
+  const used = new Map<number, string>();
+  for (const n of nets) {
+    const slot = Number(n.Labels?.['io.fedsim.slot']);
+    if (Number.isInteger(slot)) used.set(slot, n.Labels?.[LABEL.federation] ?? '?');
+  }
+  return used;
+}
+
+/** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
+async function waitForNode(
+  engine: Engine,
+  plan: Plan,
+  nodeName: string,
+  endpoint: string,
+  timeoutMs: number,
+  say: Say,
+  signal?: AbortSignal,
+): Promise<number> {
+  const node = plan.nodes.find((n) => n.name === nodeName)!;
+  const t0 = Date.now();
+  let lastSaid = t0;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (await answersCql(endpoint)) return (Date.now() - t0) / 1000;
+    const state = (await engine.docker.getContainer(node.container).inspect()).State;
+    if (!state.Running) {
+      throw new FedsimError(
+        `Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`,
+      );
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new FedsimError(
+        `Node ${nodeName} did not answer CQL within ${Math.round(timeoutMs / 1000)} s; its last log lines:\n${await lastLogLines(engine, node.container)}`,
+      );
+    }
+    if (Date.now() - lastSaid >= 5000) {
+      say(`waiting for ${nodeName} to answer CQL (${Math.round((Date.now() - t0) / 1000)} s)`);
+      lastSaid = Date.now();
+    }
+    await sleep(1000, signal);
+  }
+}
+
+function replicationCql(replication: Record<string, number>): string {
+  return `{'class': 'NetworkTopologyStrategy', ${Object.entries(replication)
+    .map(([dc, rf]) => `'${dc}': ${rf}`)
+    .join(', ')}}`;
+}
+
+/**
+ * Waits until every node of each multi-node cluster lists all the others as peers: a node answers
+ * CQL before gossip has reached the other datacenters, and NetworkTopologyStrategy rejects a
+ * datacenter it has not heard of yet.
+ */
+async function waitForMembership(fed: Federation, say: Say, signal?: AbortSignal): Promise<void> {
+  for (const cluster of fed.plan.clusters) {
+    if (cluster.nodes.length < 2) continue;
+    const nodes = fed.plan.nodes.filter((n) => n.cluster === cluster.name);
+    const t0 = Date.now();
+    for (;;) {
+      signal?.throwIfAborted();
+      // Ask each node through its own region's session: the driver keeps no pool to remote datacenters.
+      const views = await Promise.all(
+        nodes.map(async (n) => {
+          const client = fed.client(n.region, cluster.name);
+          await client.connect();
+          const host = client.hosts.get(fed.endpoints[n.region]![n.address]!);
+          const rs = host && (await client.execute('SELECT peer, data_center FROM system.peers', [], { host }).catch(() => undefined));
+          return rs ? rs.rows.filter((r) => r.data_center).length : 0;
+        }),
+      );
+      if (views.every((peers) => peers === nodes.length - 1)) break;
+      if (Date.now() - t0 > 90_000)
+        throw new FedsimError(
+          `The nodes of cluster ${cluster.name} did not all see each other within 90 s; check \`fedsim status\` and the nodes' logs.`,
+        );
+      await sleep(500, signal);
+    }
+    say(`${cluster.name}: all ${nodes.length} nodes see each other (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+}
+
+async function createKeyspaces(fed: Federation): Promise<void> {
+  for (const cluster of fed.plan.clusters) {
+    const client = fed.client(cluster.regions[0]!, cluster.name);
+    for (const ks of cluster.keyspaces) {
+      await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks.name} WITH replication = ${replicationCql(ks.replication)}`);
+    }
+  }
+  const main = fed.mainCluster();
+  if (!main) return;
+  const client = fed.client(main.regions[0]!, main.name);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.clusters (name text PRIMARY KEY, region text, role text)`);
+  await client.execute(
+    `CREATE TABLE IF NOT EXISTS ${REGISTRY_KEYSPACE}.workspaces (id text PRIMARY KEY, cluster text, created_at timestamp)`,
+  );
+  for (const c of fed.plan.clusters) {
+    await client.execute(
+      `INSERT INTO ${REGISTRY_KEYSPACE}.clusters (name, region, role) VALUES (?, ?, ?)`,
+      [c.name, c.regions[0], c.role],
+      {
+        consistency: cassandra.types.consistencies.localQuorum,
+      },
+    );
+  }
+}
+
+function createNetwork(engine: Engine, plan: Plan, net: Plan['networks'][number]): Promise<unknown> {
+  return engine.docker
+    .createNetwork({
+      Name: net.name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
+      Labels: {
+        [LABEL.managed]: 'true',
+        [LABEL.federation]: plan.federation,
+        [LABEL.region]: net.region,
+        'io.fedsim.slot': String(plan.slot),
+      },
+    })
+    .catch((err) => {
+      throw new FedsimError(`Cannot create network ${net.name} (${net.subnet}): ${reason(err)}`);
+    });
+}
+
+/**
+ * Picks a free address slot and claims it by creating the federation's first network: the engine
+ * refuses an overlapping subnet atomically, so concurrent `up`s (in one process or several) each
+ * end up with their own slot.
+ */
+async function claimSlot(engine: Engine, topology: Topology, name: string): Promise<Plan> {
+  const used = await usedSlots(engine);
+  for (let slot = 0; slot < MAX_SLOTS; slot++) {
+    if (used.has(slot)) continue;
+    const plan = planFederation(topology, name, slot);
+    try {
+      await createNetwork(engine, plan, plan.networks[0]!);
+      return plan;
+    } catch (err) {
+      if (!/overlaps/i.test((err as Error).message)) throw err;
+    }
+  }
+  throw new FedsimError(`No free address slot: ${MAX_SLOTS} federations (or other networks in 10.213.0.0/16) are up; take one down first.`);
+}
+
+/** Brings a topology up as containers and returns its handle; on any failure removes what it built. */
+export async function up(engine: Engine, topologyInput: Topology | TopologyInput, opts: UpOptions = {}): Promise<Federation> {
+  const say = opts.say ?? (() => undefined);
+  const topology = TopologySchema.parse(topologyInput);
+  const name = opts.name ?? topology.name ?? 'fedsim';
+  if (!NAME_PATTERN.test(name))
+    throw new FedsimError(`Federation name "${name}" is not usable; use 2-32 lower-case letters, digits and dashes.`);
+  if ((await federationNames(engine)).includes(name)) {
+    throw new FedsimError(`A federation named ${name} is already up; run \`fedsim down ${name}\` first or choose another --name.`);
+  }
+  const plan = await claimSlot(engine, topology, name);
+  try {
+    const gatewayImage = await resolveImage(engine, 'toxiproxy', opts.imageSource ?? 'auto', say);
+    say(`gateway image: ${gatewayImage.ref} (${gatewayImage.source}, ${gatewayImage.how})`);
+    const nodeImages = new Map<string, { ref: string; scylla: boolean }>();
+    for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
+      const img = await resolveImage(engine, flavor, opts.imageSource ?? 'auto', say).catch(async (err) => {
+        if (flavor !== 'scylla' || opts.imageSource === 'registry') throw err;
+        say('scylla: no ScyllaDB image can be had here; Apache Cassandra stands in (same CQL and driver protocol)');
+        return resolveImage(engine, 'cassandra', 'local', say);
+      });
+      say(`${flavor} nodes: ${img.ref} (${img.source}, ${img.how})`);
+      nodeImages.set(flavor, { ref: img.ref, scylla: img.component === 'scylla' });
+    }
+    // The user's images first: a bad one fails `up` before any node is waited for.
+    const serviceImages = await resolveServiceImages(engine, plan, say);
+    opts.signal?.throwIfAborted();
+
+    for (const net of plan.networks.slice(1)) await createNetwork(engine, plan, net);
+    say(`networks: ${plan.networks.map((n) => `${n.region} ${n.subnet}`).join(', ')}`);
+
+    const topologyJson = JSON.stringify(topology);
+    for (const gw of plan.gateways) {
+      const container = await engine.docker.createContainer(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
+      for (const net of plan.networks) {
+        if (net.region === gw.region) continue;
+        await engine.docker
+          .getNetwork(net.name)
+          .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
+      }
+      await container.start();
+    }
+    const { endpoints, apis } = await discover(engine, plan);
+    await Promise.all(plan.gateways.map((gw) => configureGateway(apis[gw.region]!, gw, opts.signal)));
+    say(`gateways ready: ${plan.gateways.map((g) => `${g.region} (${g.proxies.length} proxies)`).join(', ')}`);
+
+    opts.signal?.throwIfAborted();
+    // A failure on one side (nodes, services) stops the other before anything is removed.
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    const t0 = Date.now();
+    const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
+    const start = async (node: NodePlan) => {
+      const img = nodeImages.get(node.flavor)!;
+      const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
+      await c.start();
+    };
+    const ready = async (node: NodePlan) => {
+      const endpoint = endpoints[node.region]![node.address]!;
+      const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, signal);
+      say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
+    };
+    const fed = new Federation(engine, plan, topology, endpoints, apis);
+    const databases = async () => {
+      if (opts.oneAtATime) {
+        for (const node of plan.nodes) {
+          await start(node);
+          await ready(node);
+        }
+      } else {
+        await Promise.all(plan.nodes.map(start));
+        say(`started ${plan.nodes.length} node(s): ${plan.nodes.map((n) => n.name).join(', ')}`);
+        await Promise.all(plan.nodes.map(ready));
+      }
+      say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      signal.throwIfAborted();
+      await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
+      try {
+        await waitForMembership(fed, say, signal);
+        await createKeyspaces(fed);
+      } catch (err) {
+        await fed.close();
+        if (err instanceof FedsimError || signal.aborted) throw err;
+        throw new FedsimError(`Creating keyspaces in federation ${name} failed: ${reason(err)}`);
+      }
+      if (fed.mainCluster()) say(`registry written on ${fed.mainCluster()!.name}`);
+    };
+    // Services that wait for no cluster start beside the nodes; the others once the clusters are ready.
+    const clustersReady = databases();
+    const services = startServices(engine, plan, serviceImages, { clustersReady, say, signal, onReady: opts.onReplicaReady });
+    const first = await Promise.race(
+      [clustersReady, services].map((p) =>
+        p.then(
+          () => undefined,
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
+    if (first) stop.abort();
+    const settled = await Promise.allSettled([clustersReady, services]);
+    const failed = first ?? settled.map((r) => (r.status === 'rejected' ? { err: r.reason } : undefined)).find(Boolean);
+    if (failed) {
+      await fed.close();
+      throw failed.err;
+    }
+    return fed;
+  } catch (err) {
+    say(`removing what was built of ${name}`);
+    await removeFederation(engine, name).catch(() => undefined);
+    if (opts.signal?.aborted) throw new FedsimError(`Interrupted; federation ${name} was removed.`, 130);
+    throw err;
+  }
+}
