@@ -39,13 +39,13 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     // Against the flow: the plan reaching into the runtime.
     file(
       'src/topology/plan.ts',
-      "import { TopologySchema } from './schema.js';\nimport { up } from '../runtime/bringup.js';\nexport const p = [TopologySchema, up];\n",
+      "import { TopologySchema } from './schema.js';\nimport { up } from '../runtime/federation.js';\nexport const p = [TopologySchema, up];\n",
     );
     // A checker reading a file; the workload importing the driver and the runtime class.
     file('src/checkers/peek.ts', "import { readFileSync } from 'node:fs';\nexport const peek = readFileSync;\n");
     file(
       'src/workload/workload.ts',
-      "import cassandra from 'cassandra-driver';\nimport { up } from '../runtime/bringup.js';\nexport const w = [cassandra, up];\n",
+      "import cassandra from 'cassandra-driver';\nimport { up } from '../runtime/federation.js';\nexport const w = [cassandra, up];\n",
     );
     // A folder no layer names.
     file('src/stray/thing.ts', "import { peek } from '../checkers/peek.js';\nexport const t = peek;\n");
