@@ -9,6 +9,9 @@ import type { Consistency, Workload } from './spec.js';
  * the observations the checkers need: the registry as it ended, a final read of every workspace,
  * and which clusters hold which workspaces. JSON lines, so a saved history is checked again
  * without containers (`fedsim check`).
+ *
+ * Longer than most files on purpose: the line types, the writer and the loader share one set of
+ * join rules (Joiner), and a history written by one must load by the other, line for line.
  */
 export interface ClusterInfo {
   regions: string[];
