@@ -31,7 +31,9 @@ export const routing =
     const unjudged = { noCoordinator: 0, unknownCoordinator: 0, notInRegistry: 0 };
     const misrouted: { id: number; kind: string; workspace: string; region: string; servedBy: string; expected: string }[] = [];
     for (const op of h.ops) {
-      if (op.outcome !== 'ok') continue;
+      // fedsim's own workload only: a user's workload names what served it, with no coordinator;
+      // a stretched cluster's create is no request at all (one cluster holds every workspace).
+      if (op.outcome !== 'ok' || op.workload !== undefined || (stretched && op.kind === 'create')) continue;
       if (!op.coordinator) {
         unjudged.noCoordinator++;
         continue;

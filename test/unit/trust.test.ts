@@ -121,6 +121,21 @@ describe('2. the registry is checked as a set of acknowledged creates', () => {
     expect(registry()(run([...creates, registryLine({ a: 'w', b: 'w' })])).status).toBe('pass');
   });
 
+  it("judges fedsim's own creates only: a workspace the scenario's own workloads made (through the user's system) is no unexpected entry", () => {
+    const id = nextId++;
+    const userOp: Line[] = [
+      { type: 'invoke', id, t: id, region: 'eu', kind: 'create', workspace: 'x', cluster: 'w', workload: 'api' },
+      { type: 'ok', id, t: id + 5 },
+    ];
+    const v = registry()(run([...creates, ...userOp, registryLine({ a: 'w', b: 'w', x: 'w', y: 'w' })]));
+    expect(v.status, v.summary).toBe('pass');
+    expect(v.evidence).toMatchObject({ ok: 2, unexpected: 0, byOthers: 2 });
+    // Without a workload of the user's, an entry no create asked for is still unexpected.
+    expect(registry()(run([...creates, registryLine({ a: 'w', b: 'w', y: 'w' })])).summary).toBe(
+      '1 unexpected workspace(s) (first: y, never created)',
+    );
+  });
+
   it('leaves routing, residency and the registry unknown when the registry could not be read, not failing hundreds of operations', () => {
     const lines = [...creates, ...op('write', { ws: 'a', element: 1 }), registryLine({}, 'NoHostAvailableError'), held('w', ['a'])];
     const verdicts = compose({ registry: registry(), routing: routing(), residency: residency() })(run(lines));
@@ -173,6 +188,20 @@ describe('3. missing evidence is unknown, never a pass', () => {
     expect(v.summary).toBe(
       '1 of 2 successful operations could not be judged (1 with no coordinator reported); the other 1 were served by the right cluster',
     );
+  });
+
+  it("routing judges fedsim's own operations: a user's operation and a stretched cluster's create (no request) are not unjudged", () => {
+    const id = nextId++;
+    const userOp: Line[] = [
+      { type: 'invoke', id, t: id, region: 'eu', kind: 'checkout', workspace: 'cart', cluster: 'w', workload: 'shop' },
+      { type: 'ok', id, t: id + 5 },
+    ];
+    const v = routing()(run([...op('write', { ws: 'a', element: 1 }), ...userOp, registryLine({ a: 'w' })]));
+    expect(v.status, v.summary).toBe('pass');
+    const stretched = new HistoryWriter(metaLine('stretched'));
+    for (const l of [...op('create', { ws: 'a', cluster: 'geo', by: null }), ...op('write', { ws: 'a', cluster: 'geo', by: 'geo-eu-1' })])
+      stretched.add(l);
+    expect(routing()({ history: stretched.history, faults: [] }).status).toBe('pass');
   });
 
   it('a history with no operation: every checker unknown, and `fedsim check` without a scenario exits 1', async () => {
