@@ -4,6 +4,7 @@ import type { Say } from '../common/say.js';
 import { sleep } from '../common/sleep.js';
 import { FedsimError } from '../errors.js';
 import { type ClusterPlan, knownRegion, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
+import { localDatacenter } from '../topology/replicas.js';
 import { type Topology, TopologySchema } from '../topology/schema.js';
 import { answersCql, type Endpoints, regionClient } from './cql.js';
 import type { Engine } from './engine.js';
@@ -63,7 +64,7 @@ export class Federation {
       const addresses = this.plan.nodes.filter((n) => mine.has(n.name)).map((n) => n.address);
       const all = this.endpoints[region] ?? {};
       const endpoints = Object.fromEntries(addresses.map((a) => [a, all[a]!]));
-      const localDataCenter = cluster.regions.includes(region) ? region : cluster.regions[0]!;
+      const localDataCenter = localDatacenter(cluster, region);
       client = regionClient({ endpoints, localDataCenter });
       this.clients.set(key, client);
     }

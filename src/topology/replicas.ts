@@ -159,6 +159,11 @@ function nearest<R extends { service: string; region: string }>(replicas: R[], s
   return all.find((r) => r.region === region) ?? all[0];
 }
 
+/** The datacenter a client in `region` calls local for a cluster: its own where the cluster has one, else the cluster's first. */
+export function localDatacenter(cluster: { regions: string[] }, region: string): string {
+  return cluster.regions.includes(region) ? region : cluster.regions[0]!;
+}
+
 /**
  * The federation as a client in `region` sees it, as environment variables (documented in the
  * README): the region, every cluster's contact points (the nodes' own addresses, port 9042: in this
@@ -187,7 +192,7 @@ export function regionEnv(
     const here = mine.filter((n) => n.region === region);
     const contact = here.length ? here : mine;
     env[`FEDSIM_CLUSTER_${envName(c.name)}_CONTACT_POINTS`] = contact.map((n) => `${n.address}:${cqlPort}`).join(',');
-    env[`FEDSIM_CLUSTER_${envName(c.name)}_DATACENTER`] = c.regions.includes(region) ? region : c.regions[0]!;
+    env[`FEDSIM_CLUSTER_${envName(c.name)}_DATACENTER`] = localDatacenter(c, region);
   }
   for (const s of services) {
     const near = nearest(replicas, s.name, region);

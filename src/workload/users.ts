@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { CQL_PORT } from '../topology/plan.js';
+import { localDatacenter } from '../topology/replicas.js';
 import { CommandRun } from './command.js';
 import { CqlRun } from './cql.js';
 import type { HistoryWriter } from './history.js';
@@ -69,7 +70,7 @@ export class UserWorkloads {
         FEDSIM_WORKLOAD: w.name,
         FEDSIM_REGION: w.region,
         FEDSIM_CLUSTER: cluster,
-        FEDSIM_DATACENTER: fed.cluster(cluster).regions.includes(w.region) ? w.region : fed.cluster(cluster).regions[0]!,
+        FEDSIM_DATACENTER: localDatacenter(fed.cluster(cluster), w.region),
         // In its region's namespace: the nodes' own addresses (a default driver pays the links to
         // other regions). On the host: the nodes through the region's gateway, as published.
         FEDSIM_CONTACT_POINTS: fed.plan.nodes
