@@ -38,11 +38,11 @@ export interface UpOptions {
 }
 
 async function usedSlots(engine: Engine): Promise<Map<number, string>> {
-  const nets = await engine.docker.listNetworks({ filters: labelFilter() });
+  const nets = await engine.networks(labelFilter());
   const used = new Map<number, string>();
   for (const n of nets) {
-    const slot = Number(n.Labels?.['io.fedsim.slot']);
-    if (Number.isInteger(slot)) used.set(slot, n.Labels?.[LABEL.federation] ?? '?');
+    const slot = Number(n.labels[LABEL.slot]);
+    if (Number.isInteger(slot)) used.set(slot, n.labels[LABEL.federation] ?? '?');
   }
   return used;
 }
@@ -63,10 +63,10 @@ async function waitForNode(
   for (;;) {
     signal?.throwIfAborted();
     if (await answersCql(endpoint)) return (Date.now() - t0) / 1000;
-    const state = (await engine.docker.getContainer(node.container).inspect()).State;
-    if (!state.Running) {
+    const state = await engine.inspect(node.container);
+    if (!state.running) {
       throw new FedsimError(
-        `Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`,
+        `Node ${nodeName} exited (code ${state.exitCode}${state.oomKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`,
       );
     }
     if (Date.now() - t0 > timeoutMs) {
@@ -147,17 +147,16 @@ async function createKeyspaces(fed: Federation): Promise<void> {
 }
 
 function createNetwork(engine: Engine, plan: Plan, net: Plan['networks'][number]): Promise<unknown> {
-  return engine.docker
+  return engine
     .createNetwork({
-      Name: net.name,
-      Driver: 'bridge',
-      CheckDuplicate: true,
-      IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
-      Labels: {
+      name: net.name,
+      subnet: net.subnet,
+      gateway: net.bridge,
+      labels: {
         [LABEL.managed]: 'true',
         [LABEL.federation]: plan.federation,
         [LABEL.region]: net.region,
-        'io.fedsim.slot': String(plan.slot),
+        [LABEL.slot]: String(plan.slot),
       },
     })
     .catch((err) => {
@@ -218,14 +217,12 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
 
     const topologyJson = JSON.stringify(topology);
     for (const gw of plan.gateways) {
-      const container = await engine.docker.createContainer(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
+      const container = await engine.create(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
       for (const net of plan.networks) {
         if (net.region === gw.region) continue;
-        await engine.docker
-          .getNetwork(net.name)
-          .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
+        await engine.connect(net.name, container, gw.addresses[net.region]!);
       }
-      await container.start();
+      await engine.start(container);
     }
     const { endpoints, apis } = await discover(engine, plan);
     await Promise.all(plan.gateways.map((gw) => configureGateway(apis[gw.region]!, gw, opts.signal)));
@@ -239,8 +236,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
     const start = async (node: NodePlan) => {
       const img = nodeImages.get(node.flavor)!;
-      const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
-      await c.start();
+      await engine.start(await engine.create(nodeContainerSpec(plan, node, img.ref, img.scylla)));
     };
     const ready = async (node: NodePlan) => {
       const endpoint = endpoints[node.region]![node.address]!;

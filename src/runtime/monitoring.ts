@@ -1,14 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import type { Say } from '../common/say.js';
 import { alertmanagerConfig, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
 import { projectRoot } from '../paths.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
-import type { Engine } from './engine.js';
+import type { ContainerSpec, Engine } from './engine.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
-import { putFiles } from './nodes.js';
 
 /**
  * Monitoring containers of a federation (`monitoring: on`): Prometheus with fedsim's rules and a
@@ -27,8 +25,8 @@ function spec(
   role: 'prometheus' | 'alertmanager' | 'grafana',
   image: string,
   port: number,
-  command: Pick<Docker.ContainerCreateOptions, 'Entrypoint' | 'Cmd'> = {},
-): Docker.ContainerCreateOptions {
+  command: Pick<ContainerSpec, 'Entrypoint' | 'Cmd'> = {},
+): ContainerSpec {
   const m = plan.monitoring!;
   const home = plan.networks[0]!;
   return {
@@ -59,7 +57,7 @@ export async function startMonitoring(engine: Engine, plan: Plan, imageSource: I
     '--storage.tsdb.retention.time=2h',
     '--rules.alert.resend-delay=2s',
   ];
-  const containers: { create: Docker.ContainerCreateOptions; path: string; files: Record<string, string> }[] = [
+  const containers: { create: ContainerSpec; path: string; files: Record<string, string> }[] = [
     {
       // The local image's entrypoint is the whole command; the registry image's takes flags as its command.
       create: spec(
@@ -82,15 +80,13 @@ export async function startMonitoring(engine: Engine, plan: Plan, imageSource: I
     },
   ];
   for (const c of containers) {
-    const container = await engine.docker.createContainer(c.create);
+    const container = await engine.create(c.create);
     for (const net of plan.networks.slice(1)) {
       const role = c.create.Labels![LABEL.role] as 'prometheus' | 'alertmanager';
-      await engine.docker
-        .getNetwork(net.name)
-        .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: m[role].addresses[net.region] } } });
+      await engine.connect(net.name, container, m[role].addresses[net.region]!);
     }
-    await putFiles(engine, c.create.name!, c.path, c.files);
-    await container.start();
+    await engine.putFiles(c.create.name!, c.path, c.files);
+    await engine.start(container);
   }
   const grafana = await startGrafana(engine, plan, imageSource, say);
   say(`monitoring: Prometheus (${prom.ref}), Alertmanager (${am.ref}), Grafana: ${grafana}`);
@@ -109,12 +105,12 @@ async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource
   const home = plan.networks[0]!;
   const create = spec(plan, 'grafana', image.ref, GRAFANA_PORT);
   create.Env = [`FEDSIM_PROMETHEUS_URL=http://${m.prometheus.addresses[home.region]}:${PROMETHEUS_PORT}`];
-  await engine.docker.createContainer(create);
+  await engine.create(create);
   const files: Record<string, string> = {};
   for (const sub of ['provisioning/datasources', 'provisioning/dashboards', 'dashboards'])
     for (const f of readdirSync(join(grafanaDir, sub))) files[`${sub}/${f}`] = readFileSync(join(grafanaDir, sub, f), 'utf8');
-  await putFiles(engine, m.grafana.container, '/etc/grafana', files);
-  await engine.docker.getContainer(m.grafana.container).start();
+  await engine.putFiles(m.grafana.container, '/etc/grafana', files);
+  await engine.start(m.grafana.container);
   return `${image.ref}`;
 }
 
@@ -123,9 +119,9 @@ export async function monitoringUrls(engine: Engine, plan: Plan): Promise<Monito
   const m = plan.monitoring;
   if (!m) return undefined;
   const url = async (container: string, port: number) => {
-    const info = await engine.docker.getContainer(container).inspect();
-    const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-    return binding ? `http://127.0.0.1:${binding.HostPort}` : `(${container} is ${info.State.Status})`;
+    const info = await engine.inspect(container);
+    const published = info.published.get(port);
+    return published ? `http://${published}` : `(${container} is ${info.status})`;
   };
   const grafana = await url(m.grafana.container, GRAFANA_PORT).catch(() => undefined);
   return {
