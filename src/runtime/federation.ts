@@ -1,6 +1,5 @@
 import type cassandra from 'cassandra-driver';
 import type { Say } from '../common/say.js';
-import { sleep } from '../common/sleep.js';
 import { FedsimError } from '../errors.js';
 import { type ClusterPlan, knownRegion, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { localDatacenter } from '../topology/replicas.js';
@@ -10,6 +9,7 @@ import type { ContainerState, Engine } from './engine.js';
 import { LABEL } from './labels.js';
 import { clientNamespace } from './netns.js';
 import { schemaVersions } from './nodes.js';
+import { type Probe, waitUntil } from './readiness.js';
 import { removeFederation } from './removal.js';
 
 /**
@@ -142,16 +142,14 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
  * (nodetool describecluster), so that a QUORUM or ALL request right after works. Names the nodes still missing when time runs out.
  */
 export async function waitUntilAnswering(fed: Federation, opts: { timeoutMs: number; signal?: AbortSignal; say?: Say }): Promise<void> {
-  const t0 = Date.now();
-  let lastSaid = t0;
   const { plan } = fed;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const silent = (
-      await Promise.all(plan.nodes.map(async (n) => ((await answersCql(fed.endpoints[n.region]![n.address]!)) ? undefined : n.name)))
-    ).filter((n): n is string => n !== undefined);
-    let missing = silent.map((n) => `${n} does not answer CQL`);
-    if (!silent.length) {
+  const answering: Probe = {
+    what: 'the federation to answer again',
+    check: async () => {
+      const silent = (
+        await Promise.all(plan.nodes.map(async (n) => ((await answersCql(fed.endpoints[n.region]![n.address]!)) ? undefined : n.name)))
+      ).filter((n): n is string => n !== undefined);
+      if (silent.length) return silent.map((n) => `${n} does not answer CQL`).join('; ');
       const views = await Promise.all(
         plan.nodes.map(async (n) => {
           const peers = plan.nodes.filter((m) => m.cluster === n.cluster);
@@ -162,17 +160,13 @@ export async function waitUntilAnswering(fed: Federation, opts: { timeoutMs: num
           return notSeen.length ? `${n.name} does not see ${notSeen.join(', ')} up and agreeing on the schema` : undefined;
         }),
       );
-      missing = views.filter((v): v is string => v !== undefined);
-    }
-    if (!missing.length) return;
-    if (Date.now() - t0 > opts.timeoutMs)
-      throw new FedsimError(`The federation did not answer again within ${Math.round(opts.timeoutMs / 1000)} s: ${missing.join('; ')}.`);
-    if (Date.now() - lastSaid >= 5000) {
-      opts.say?.(`waiting for the federation to answer again: ${missing.join('; ')}`);
-      lastSaid = Date.now();
-    }
-    await sleep(500, opts.signal);
-  }
+      const missing = views.filter((v): v is string => v !== undefined);
+      return missing.length ? missing.join('; ') : undefined;
+    },
+  };
+  const outcome = await waitUntil(answering, { timeoutMs: opts.timeoutMs, everyMs: 500, say: opts.say, signal: opts.signal });
+  if (!outcome.ready)
+    throw new FedsimError(`The federation did not answer again within ${Math.round(opts.timeoutMs / 1000)} s: ${outcome.last}.`);
 }
 
 /** The handle of a federation that is already up (found by its labels), for status, faults and tests. */

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { reason } from '../errors.js';
+import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 
 /**
@@ -20,7 +21,8 @@ export type WaitOutcome = { ready: true; ms: number } | { ready: false; ms: numb
 
 /**
  * Runs `probe` every `everyMs` until it is ready or `timeoutMs` passes. `stop` is asked between
- * tries and ends the wait early with its reason (a container that exited will never be ready).
+ * tries and ends the wait early with its reason (a container that exited will never be ready). An
+ * aborted `signal` throws its reason. A probe that throws is not ready yet, its error the reason.
  */
 export async function waitUntil(
   probe: Probe,
@@ -42,8 +44,13 @@ export async function waitUntil(
       opts.say(`waiting for ${probe.what} (${Math.round(ms / 1000)} s: ${last})`);
       lastSaid = performance.now();
     }
-    await delay(opts.everyMs ?? 100, undefined, { signal: opts.signal });
+    await sleep(opts.everyMs ?? 100, opts.signal);
   }
+}
+
+/** A CQL native-protocol endpoint that answers a handshake. */
+export function cqlProbe(what: string, endpoint: string): Probe {
+  return { what, check: async () => ((await answersCql(endpoint)) ? undefined : `no CQL answer at ${endpoint}`) };
 }
 
 /** A TCP port that accepts a connection. */
