@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
+import { type AvailabilityOptions, AvailabilityOptionsSchema } from '../scenarios/expect.js';
 import type { History, Op } from '../workload/history.js';
-import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
+import type { Consistency } from '../workload/spec.js';
 import type { Checker, Verdict } from './verdict.js';
 
 /**
@@ -12,31 +11,7 @@ import type { Checker, Verdict } from './verdict.js';
  * acted on a node of the cluster that served it, or cut a link its request crossed (client region
  * <-> cluster region, or between the regions of a stretched cluster, which replication crosses).
  */
-export const AvailabilityOptionsSchema = z.strictObject({
-  window: duration(3_600_000).default(1000).describe('width of the error-rate windows'),
-  maxErrorRate: z.number().min(0).max(1).optional().describe('highest share of failed or unknown operations over the run'),
-  recoveryWithin: duration().optional().describe('each fault: success again within this long after it is undone'),
-  untouched: z
-    .number()
-    .min(0)
-    .max(1)
-    .optional()
-    .describe('highest share of failed or unknown operations among those no fault touched: the rest of the federation did not notice'),
-  failWhileFaulted: z
-    .array(
-      z
-        .string()
-        .regex(
-          new RegExp(`^(create|write|read|read-all)(@(${CONSISTENCIES.join('|')}))?$`),
-          'expected an operation kind (create, write, read, read-all), optionally at a level: write@EACH_QUORUM',
-        ),
-    )
-    .optional()
-    .describe(
-      'operations that must fail while a fault touching them is in effect and succeed again after it is undone (create while the Main Cluster is down; write@EACH_QUORUM while a site is); their failures until then (until recoveryWithin after the undo, when given) are left out of the error rate',
-    ),
-});
-export type AvailabilityOptions = z.output<typeof AvailabilityOptionsSchema>;
+export { type AvailabilityOptions, AvailabilityOptionsSchema } from '../scenarios/expect.js';
 
 export interface FaultAvailability {
   id: string;

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
+import type { LatencyThreshold } from '../scenarios/expect.js';
 import type { History } from '../workload/history.js';
 import { nodeIndex, servingRegion } from '../workload/queries.js';
 import { Latencies } from './percentiles.js';
@@ -11,17 +10,7 @@ import type { Checker } from './verdict.js';
  * histogram (microsecond values, 3 significant digits), with thresholds. A pair is `A->B`, `local`
  * (every pair with A = B), `remote` (every other) or `*`.
  */
-export const LatencyThresholdSchema = z.strictObject({
-  pair: z
-    .string()
-    .regex(/^(\*|local|remote|[a-z0-9-]+->[a-z0-9-]+)$/, 'expected A->B, local, remote or *')
-    .default('*'),
-  p50: duration(600_000).optional(),
-  p95: duration(600_000).optional(),
-  p99: duration(600_000).optional(),
-  max: duration(600_000).optional(),
-});
-export type LatencyThreshold = z.output<typeof LatencyThresholdSchema>;
+export { type LatencyThreshold, LatencyThresholdSchema } from '../scenarios/expect.js';
 
 export interface PairLatency {
   pair: string;

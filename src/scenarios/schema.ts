@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { AlertExpectationSchema } from '../checkers/alerts.js';
-import { AvailabilityOptionsSchema } from '../checkers/availability.js';
-import { LatencyThresholdSchema } from '../checkers/latency.js';
 import { duration } from '../common/duration.js';
 import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { TopologySchema } from '../topology/schema.js';
 import { type UserWorkload, UserWorkloadSchema } from '../workload/kinds.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
+import { AlertExpectationSchema, AvailabilityOptionsSchema, LatencyThresholdSchema } from './expect.js';
 
 /** The user's own workloads, beside fedsim's: each records its operations in the same history. */
 export { type UserWorkload, UserWorkloadSchema };
