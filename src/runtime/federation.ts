@@ -53,8 +53,7 @@ export class Federation {
 
   /** A driver session on one cluster, as a client in `region` sees it (through its gateway). */
   client(region: string, clusterName?: string): cassandra.Client {
-    if (!this.plan.regions.includes(region))
-      throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
+    knownRegion(this.plan, region);
     const cluster = this.cluster(clusterName);
     const key = `${region}/${cluster.name}`;
     let client = this.clients.get(key);
