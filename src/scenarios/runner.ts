@@ -273,7 +273,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
           check: (clock.now() - healEnd) / 1000,
         },
       });
-      writeReports(dir, report, expected);
+      writeReports(dir, report, expected, { history: history.history, alerts: monitor?.alerts() });
       completed = true;
       emit({
         type: 'expectations',
