@@ -5,7 +5,7 @@ import type { Plots } from './plots.js';
  * The static plots beside report.html (latency.svg, rate.svg): what a CI page or a pull request
  * shows without running anything. Panels stacked per region (latency) or per measure (rate) on one
  * time axis, each fault one shaded, hatched band across all panels (class "fault"), each alert a
- * dotted line. Points are thinned again to one per pixel and drawn as one path per region and
+ * dotted line. Points are thinned again to one per 2x2 pixels and drawn as one path per region and
  * outcome, so a 10^6-operation run stays a small file.
  */
 const W = 960;
@@ -169,12 +169,12 @@ export function latencySvg(p: Plots, title: string): string {
         `<line x1="${LEFT - 4}" x2="${W - RIGHT}" y1="${f1(y(10 ** d))}" y2="${f1(y(10 ** d))}" stroke="#eee"/><text x="${LEFT - 6}" y="${f1(y(10 ** d)) + 4}" text-anchor="end">${10 ** d >= 1 ? 10 ** d : (10 ** d).toFixed(-d)}</text>`,
       );
     out.push('</g>');
-    // One point per pixel and outcome.
+    // One point per 2x2 pixels and outcome: a dot is 3 pixels wide.
     const byOutcome: [number, number][][] = [[], [], []];
     const seen = new Set<number>();
     for (let k = 0; k < l.x.length; k++) {
-      const px = Math.round(f.x(l.x[k]!));
-      const py = Math.round(y(l.y[k]!));
+      const px = Math.round(f.x(l.x[k]!) / 2) * 2;
+      const py = Math.round(y(l.y[k]!) / 2) * 2;
       const key = (l.o[k]! * 2000 + px) * 4000 + py;
       if (seen.has(key)) continue;
       seen.add(key);
