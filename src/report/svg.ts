@@ -16,6 +16,7 @@ const PANEL = 150;
 const GAP = 26;
 const BOTTOM = 40;
 
+const OUTCOME_NAMES = [OUTCOME_LOOK.ok.label, OUTCOME_LOOK.fail.label, OUTCOME_LOOK.info.label];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const f1 = (v: number) => Math.round(v * 10) / 10;
 
@@ -247,7 +248,7 @@ export function timelineSvg(p: Plots): string {
   let lastRegion = '';
   let lastLane = -1;
   const groups: string[] = [];
-  for (const [region, lane, invoke, complete, o] of ops) {
+  for (const [region, lane, invoke, complete, o, kind] of ops) {
     if (region !== lastRegion) {
       if (lastRegion) y += ROW + 8;
       const look = looks[region];
@@ -269,7 +270,7 @@ export function timelineSvg(p: Plots): string {
           ? { fill: OUTCOME_LOOK.fail.color, stroke: '#000', dash: '' }
           : { fill: '#fff', stroke: OUTCOME_LOOK.info.color, dash: ' stroke-dasharray="2 1"' };
     rows.push(
-      `<rect class="op o${o}" x="${f1(x0)}" y="${y + 1}" width="${f1(Math.max(1, x1 - x0))}" height="${ROW - 2}" fill="${look.fill}" stroke="${look.stroke}"${look.dash}/>`,
+      `<rect class="op o${o}" x="${f1(x0)}" y="${y + 1}" width="${f1(Math.max(1, x1 - x0))}" height="${ROW - 2}" fill="${look.fill}" stroke="${look.stroke}"${look.dash}><title>${esc(kind)} ${OUTCOME_NAMES[o]} ${invoke}–${complete ?? '…'} s</title></rect>`,
     );
   }
   const height = y + ROW + 34;
