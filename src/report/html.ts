@@ -207,8 +207,8 @@ const SCRIPT = String.raw`
   ['ok', 'errors'].forEach(function (which) {
     chart(rate, which === 'ok' ? 'successful operations per second (bins of ' + P.rate.width + ' s)' : 'failed or unknown operations per second', {
       height: 200,
-      series: [{}].concat(P.regions.map(function (r) { return { label: L[r].symbol + ' ' + r, stroke: L[r].color, dash: L[r].dash, width: 1.6, points: { show: false } }; })),
-    }, [P.rate.t].concat(P.regions.map(function (r) { return P.rate[which][r]; })), { chart: 'rate-' + which });
+      series: [{}].concat(D.drawn.map(function (r) { return { label: L[r].symbol + ' ' + r, stroke: L[r].color, dash: L[r].dash, width: 1.6, points: { show: false } }; })),
+    }, [P.rate.t].concat(D.drawn.map(function (r) { return P.rate[which][r]; })), { chart: 'rate-' + which });
   });
   // Quantiles per region pair.
   var q = document.getElementById('quantile-charts');

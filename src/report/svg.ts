@@ -74,7 +74,7 @@ function timeAxis(p: Plots, f: Frame): string[] {
     if (t !== undefined)
       out.push(
         `<line class="run-mark" x1="${f1(f.x(t))}" x2="${f1(f.x(t))}" y1="${TOP}" y2="${bottom}" stroke="#555" stroke-dasharray="1 3"/>` +
-          `<text x="${f1(f.x(t)) + 2}" y="${TOP - 3}" fill="#555">${what}</text>`,
+          `<text x="${f1(f.x(t)) + 2}" y="${bottom - 3}" fill="#555">${what}</text>`,
       );
   return out;
 }
@@ -194,9 +194,10 @@ export function latencySvg(p: Plots, title: string): string {
 /** rate.svg: per region, successful operations per second (first panel) and errors per second (second). */
 export function rateSvg(p: Plots, title: string): string {
   const looks = regionLooks(p.regions);
+  const regions = drawnRegions(p);
   const f = frame(p, 2);
   const legend = legendItems(
-    p.regions.map((r) => {
+    regions.map((r) => {
       const look = looks[r]!;
       return `<line x1="0" x2="22" y1="0" y2="0" stroke="${look.color}" stroke-width="2" stroke-dasharray="${look.dash.join(' ')}"/><text x="26" y="4" fill="${look.color}">${look.symbol} ${esc(r)}</text>`;
     }),
@@ -206,7 +207,7 @@ export function rateSvg(p: Plots, title: string): string {
   (['ok', 'errors'] as const).forEach((which, i) => {
     const top = panelTop(i);
     let max = 1;
-    for (const r of p.regions) for (const v of p.rate[which][r]!) max = Math.max(max, v);
+    for (const r of regions) for (const v of p.rate[which][r]!) max = Math.max(max, v);
     const y = (v: number) => top + PANEL - (v / max) * PANEL;
     out.push(panelLabel(i, which === 'ok' ? 'successful operations / s' : 'failed or unknown operations / s'));
     out.push('<g class="y-axis">');
@@ -215,18 +216,23 @@ export function rateSvg(p: Plots, title: string): string {
         `<line x1="${LEFT - 4}" x2="${W - RIGHT}" y1="${f1(y(v))}" y2="${f1(y(v))}" stroke="#eee"/><text x="${LEFT - 6}" y="${f1(y(v)) + 4}" text-anchor="end">${v}</text>`,
       );
     out.push('</g>');
-    for (const r of p.regions) {
+    // Each line's name at its end, pushed apart where lines end close together.
+    const ends: { r: string; y: number }[] = [];
+    for (const r of regions) {
       const look = looks[r]!;
       const vs = p.rate[which][r]!;
       // A bin's value at its middle.
       const pts = vs.map((v, k) => `${f1(f.x(p.rate.t[k]! + p.rate.width / 2))} ${f1(y(v))}`);
       if (!pts.length) continue;
-      const last = vs.length - 1;
       out.push(
         `<path class="series" data-region="${esc(r)}" d="M${pts.join('L')}" fill="none" stroke="${look.color}" stroke-width="1.6" stroke-dasharray="${look.dash.join(' ')}"/>`,
-        `<text x="${f1(f.x(p.rate.t[last]! + p.rate.width / 2) + 4)}" y="${f1(y(vs[last]!) + 4)}" fill="${look.color}">${look.symbol} ${esc(r)}</text>`,
       );
+      ends.push({ r, y: y(vs.at(-1)!) + 4 });
     }
+    ends.sort((a, b) => a.y - b.y);
+    for (let k = 1; k < ends.length; k++) ends[k]!.y = Math.max(ends[k]!.y, ends[k - 1]!.y + 12);
+    for (const e of ends)
+      out.push(`<text x="${W - RIGHT + 6}" y="${f1(e.y)}" fill="${looks[e.r]!.color}">${looks[e.r]!.symbol} ${esc(e.r)}</text>`);
   });
   out.push(...timeAxis(p, f), '</svg>', '');
   return out.join('\n');
