@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
-import { expectationRow, type Report, reportSubtitle, summaryMarkdown } from '../report/report.js';
+import { expectationRow, type Report, reportExtras, reportSubtitle, summaryMarkdown } from '../report/report.js';
 import { VISUAL_FILES, writeVisuals } from '../report/visuals.js';
 import { judgeSavedRun } from './check.js';
 import type { CommandContext } from './context.js';
@@ -47,6 +47,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       alerts: run.alerts ?? [],
       history: run.history,
       plot,
+      extra: reportExtras(r),
     });
   } else {
     const judged = run.verdicts.some((v) => v.status !== 'unknown');

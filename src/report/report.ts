@@ -142,6 +142,25 @@ export function summaryMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
+/** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
+const REPORT_KEYS = new Set([
+  'scenario',
+  'seed',
+  'federation',
+  'startedAt',
+  'finishedAt',
+  'seconds',
+  'passed',
+  'expectations',
+  'verdicts',
+  'operations',
+  'latency',
+  'reach',
+  'faults',
+]);
+export const reportExtras = (r: Report): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
+
 /** Every report of a run into its folder: report.json, junit.xml, summary.md, report.html and its SVGs. */
 export function writeReports(dir: string, r: Report, expected: Expectation[], run: { history: History; alerts?: AlertLine[] }): void {
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
@@ -156,6 +175,7 @@ export function writeReports(dir: string, r: Report, expected: Expectation[], ru
     faults: r.faults,
     alerts: run.alerts ?? [],
     history: run.history,
+    extra: reportExtras(r),
   });
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -108,6 +108,19 @@ describe('fedsim report RUN_FOLDER, no containers', { timeout: 120_000 }, () => 
     const data = JSON.parse(/<script type="application\/json" id="fedsim-data">(.*?)<\/script>/s.exec(html)![1]!);
     expect(data.plots.faults).toHaveLength(faults.length);
     expect(data.drawn).toEqual(['us-east-1', 'eu-west-1', 'ap-south-1']);
+  });
+
+  it("shows what report.json holds beyond fedsim's own keys (e.g. a noise floor) as a section of its own", async () => {
+    const run = join(dir, 'extra');
+    await writeSyntheticRun(run, 2000, 200);
+    const r = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    writeFileSync(join(run, 'report.json'), JSON.stringify({ ...r, noiseFloor: { 'us-east-1->eu-west-1': { p50: 0.4 } } }));
+    expect(fedsim(['report', run]).code).toBe(0);
+    const html = readFileSync(join(run, 'report.html'), 'utf8');
+    expect(html).toMatch(
+      /<section class="extra"><h2>noiseFloor<\/h2><pre>\{\n &quot;us-east-1-&gt;eu-west-1&quot;: \{\n {2}&quot;p50&quot;: 0\.4/,
+    );
+    expect(html.match(/<section class="extra">/g)).toHaveLength(1);
   });
 
   it('judges a run folder with no report.json as check does, and draws a chosen timeline window', async () => {
