@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../../bench/runs.js';
+import { loadAlerts } from '../../src/monitoring/alerts.js';
 import { buildPlots, faultBands } from '../../src/report/plots.js';
-import { HistoryWriter } from '../../src/workload/history.js';
+import { type Report, writeReports } from '../../src/report/report.js';
+import { HistoryWriter, loadHistory } from '../../src/workload/history.js';
 import { killRecord, metaLine } from './histories.js';
 
 const cli = join(import.meta.dirname, '../../dist/src/cli.js');
@@ -133,6 +135,21 @@ describe('fedsim report RUN_FOLDER, no containers', { timeout: 120_000 }, () => 
     expect(html).toContain('no report.json, so judged by fedsim report');
     expect(html).toContain('Timeline, 2–4 s');
     expect(html).toMatch(/steady-state after/);
+  });
+
+  it("a run's writeReports writes the plots beside report.json, junit.xml and summary.md", async () => {
+    const run = join(dir, 'as-a-run');
+    await writeSyntheticRun(run, 2000, 200);
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as Report;
+    const out = join(dir, 'as-a-run-out');
+    mkdirSync(out);
+    writeReports(out, report, [], {
+      history: await loadHistory(join(run, 'history.jsonl')),
+      alerts: loadAlerts(join(run, 'alerts.jsonl')),
+    });
+    for (const f of ['report.json', 'junit.xml', 'summary.md', 'report.html', 'latency.svg', 'rate.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'rate.svg'), 'utf8').match(/<g class="alert">/g)).toHaveLength(2);
   });
 
   it('refuses bad input in one sentence, exit 2, writing nothing', () => {
