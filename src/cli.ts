@@ -10,6 +10,7 @@ import { execCommand } from './commands/exec.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
+import { reportCommand } from './commands/report.js';
 import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
 import { FedsimError, reason } from './errors.js';
@@ -155,6 +156,12 @@ program
   .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
   .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
   .action(withContext(checkCommand));
+program
+  .command('report')
+  .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
+  .argument('<run>', 'a run folder, or the history.jsonl of a run')
+  .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
+  .action(withContext(reportCommand));
 
 program
   .command('watch')

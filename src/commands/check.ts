@@ -32,6 +32,26 @@ function beside(given: string | undefined, dir: string, name: string): string | 
   return existsSync(file) ? file : undefined;
 }
 
+/** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
+export async function judgeSavedRun(path: string, opts: { faults?: string; scenario?: string; alerts?: string }) {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
+  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
+  const history = await loadHistory(file);
+  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  const dir = dirname(file);
+  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
+  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
+  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
+  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
+  const alerts = alertsFile ? loadAlerts(alertsFile) : undefined;
+  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const expect = scenario?.expect;
+  const workloads = scenario?.workloads ?? [];
+  const verdicts = checkRun({ history, faults, alerts }, expect ? checkOptions(expect, workloads) : {});
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
+  return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
+}
+
 /**
  * `fedsim check HISTORY|RUN_FOLDER [--faults F] [--scenario F] [--alerts F] [--json]`: the checkers
  * on a saved history, with no containers. Beside the history it finds faults.jsonl, scenario.json
@@ -45,23 +65,7 @@ export async function checkCommand(
   path: string,
   opts: { faults?: string; scenario?: string; alerts?: string; json?: boolean },
 ): Promise<void> {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
-  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
-  const history = await loadHistory(file);
-  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
-  const dir = dirname(file);
-  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
-  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
-  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
-  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
-  const expect = scenario?.expect;
-  const workloads = scenario?.workloads ?? [];
-  const verdicts = checkRun(
-    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined },
-    expect ? checkOptions(expect, workloads) : {},
-  );
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
+  const { file, history, faults, scenarioFile, verdicts, expected } = await judgeSavedRun(path, opts);
   const judged = verdicts.some((v) => v.status !== 'unknown');
   const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
   if (opts.json)

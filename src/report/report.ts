@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { latencyTable, localVsRemote, type PairLatency, type ReachLatency } from '../checkers/latency.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/alerts.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 import type { Expectation } from './expectations.js';
+import { VISUAL_FILES, writeVisuals } from './visuals.js';
 
 /**
  * A run's reports: report.json (everything, for machines), junit.xml (one testcase per
@@ -128,14 +130,56 @@ export function summaryMarkdown(r: Report): string {
     lines.push('');
   }
   lines.push(
-    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again, no containers needed.',
+    `Plots ([report.html](${VISUAL_FILES.html}) has them all, interactive, with the timeline of operations):`,
+    '',
+    `![latency per operation, faults shaded](${VISUAL_FILES.latency})`,
+    '',
+    `![operations and errors per second, faults shaded](${VISUAL_FILES.rate})`,
+    '',
+    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml`, `report.html`, `latency.svg`, `rate.svg` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again and `fedsim report` draws the plots again, no containers needed.',
     '',
   );
   return lines.join('\n');
 }
 
-export function writeReports(dir: string, r: Report, expected: Expectation[]): void {
+/** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
+const REPORT_KEYS = new Set([
+  'scenario',
+  'seed',
+  'federation',
+  'startedAt',
+  'finishedAt',
+  'seconds',
+  'passed',
+  'expectations',
+  'verdicts',
+  'operations',
+  'latency',
+  'reach',
+  'faults',
+]);
+export const reportExtras = (r: Report): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
+
+/** Every report of a run into its folder: report.json, junit.xml, summary.md, report.html and its SVGs. */
+export function writeReports(dir: string, r: Report, expected: Expectation[], run: { history: History; alerts?: AlertLine[] }): void {
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(dir, 'junit.xml'), junitXml(r, expected));
   writeFileSync(join(dir, 'summary.md'), summaryMarkdown(r));
+  writeVisuals(dir, {
+    title: r.scenario,
+    passed: r.passed,
+    subtitle: reportSubtitle(r),
+    expectations: r.expectations,
+    verdicts: r.verdicts,
+    faults: r.faults,
+    alerts: run.alerts ?? [],
+    history: run.history,
+    extra: reportExtras(r),
+  });
+}
+
+/** What a run's Report says at the top of report.html. */
+export function reportSubtitle(r: Report): string {
+  return `Seed ${r.seed} (replay with --seed ${r.seed}), federation ${r.federation}, ${r.startedAt}, ${r.seconds.total.toFixed(0)} s in all. Operations: ${r.operations.total} (${r.operations.ok} ok, ${r.operations.fail} failed, ${r.operations.info} unknown outcome).`;
 }

@@ -285,7 +285,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
         check: (clock.now() - healEnd) / 1000,
       },
     });
-    writeReports(dir, report, expected);
+    writeReports(dir, report, expected, { history: history.history, alerts: monitor?.alerts() });
     run.completed = true;
     emit({
       type: 'expectations',
