@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Recovery, recoveries } from '../checkers/availability.js';
 import { latencyTable, localVsRemote, type PairLatency, type ReachLatency } from '../checkers/latency.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
@@ -26,6 +27,8 @@ export interface Report {
   /** Per client region: served in its own region vs elsewhere. */
   reach: ReachLatency[];
   faults: FaultRecord[];
+  /** Per fault undone: the nodes answering again (probed directly) apart from the clients succeeding again. */
+  recovery: Recovery[];
 }
 
 /** An expectation as report.json (and `fedsim check --json`) gives it. */
@@ -61,6 +64,7 @@ export function buildReport(
     latency: latencyTable(h),
     reach: localVsRemote(h),
     faults,
+    recovery: recoveries(h, faults),
   };
 }
 
@@ -120,10 +124,16 @@ export function summaryMarkdown(r: Report): string {
     );
   }
   if (r.faults.length) {
-    lines.push('| fault | target | in effect | undone |', '| --- | --- | --- | --- |');
+    // After the undo: the database back (its nodes answer CQL, probed directly) vs fedsim's clients back.
+    const after = (ms?: number) => (ms === undefined ? '-' : `+${(ms / 1000).toFixed(1)} s`);
+    const recovery = new Map((r.recovery ?? []).map((x) => [x.id, x]));
+    lines.push(
+      '| fault | target | in effect | undone | nodes answering again | client succeeding again |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const f of r.faults)
       lines.push(
-        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} |`,
+        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} | ${after(recovery.get(f.id)?.nodesAnsweringAfter)} | ${after(recovery.get(f.id)?.clientSucceedingAfter)} |`,
       );
     lines.push('');
   }

@@ -185,12 +185,13 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     phase('starting');
     const got = await reuseOrUp(engine, loaded, opts, say);
     fed = got.fed;
+    await fed.setReconnect({ baseMs: scenario.clients.reconnect.base, maxMs: scenario.clients.reconnect.max });
     emit({ type: 'federation', plan: fed.plan });
     stopWatching = watchNodes(fed, (states) => emit({ type: 'nodes', states }), SAMPLE_MS);
     const upSeconds = (performance.now() - t0) / 1000;
     const clock = new Clock();
     const log = new FaultLog(join(dir, 'faults.jsonl'), (record) => emit({ type: 'fault', record }));
-    const live = new Faults(fed, { clock, log, say });
+    const live = new Faults(fed, { clock, log, say, probeAnswering: true });
     faults = live;
     opts.control?.onHeal(async () => {
       say('heal asked for');
@@ -249,6 +250,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       await users.stop();
       phase('healing');
       await live.heal({ signal });
+      // The probes of "node answering again" end before the records are read.
+      await live.settled();
       const healEnd = clock.now();
       phase('checking');
       await own.observe();
