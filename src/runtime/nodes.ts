@@ -43,6 +43,9 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
       `FEDSIM_HEAP=${node.heapMb}M`,
       `FEDSIM_COMMITLOG=${node.commitlog}`,
       `FEDSIM_DNAT=${dnat}`,
+      `FEDSIM_PROCESSORS=${node.tuning.processors}`,
+      `FEDSIM_LIGHT=${node.tuning.light ? 1 : 0}`,
+      `FEDSIM_CDS=${node.tuning.cds ? 1 : 0}`,
     ];
     return base;
   }
@@ -117,4 +120,10 @@ export async function putFiles(engine: Engine, container: string, path: string, 
  */
 export function markForWipe(engine: Engine, container: string): Promise<void> {
   return putFiles(engine, container, '/var/lib/cassandra', { '.fedsim-wipe': 'wiped by fedsim\n' });
+}
+
+/** CPU time a container has used since it started, in seconds (its cgroup's counter, as `docker stats` reads it). */
+export async function cpuSeconds(engine: Engine, container: string): Promise<number> {
+  const s = await engine.docker.getContainer(container).stats({ stream: false });
+  return s.cpu_stats.cpu_usage.total_usage / 1e9;
 }
