@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkRun } from '../checkers/all.js';
+import { floorLine, saturation } from '../checkers/floor.js';
 import { steadyState } from '../checkers/steady.js';
 import { Clock } from '../clock.js';
 import type { Say } from '../common/say.js';
@@ -28,6 +29,7 @@ import { UserWorkloads } from '../workload/users.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
 import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
 import type { LoadedScenario } from './file.js';
+import { FloorSampler } from './floor.js';
 import type { Scenario } from './schema.js';
 import { type PlannedStep, planTimeline } from './timeline.js';
 import { TrafficSampler } from './traffic.js';
@@ -220,6 +222,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const sampler = new TrafficSampler(history.history, clock.now());
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
     let monitor: MonitoringServer | undefined;
+    const floorSampler = new FloorSampler(fed);
     try {
       if (fed.plan.monitoring) {
         monitor = await MonitoringServer.start(fed.plan, {
@@ -233,6 +236,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       }
       phase('warm-up', scenario.warmup);
       const tWarm = clock.now();
+      floorSampler.start();
       // fedsim's workspaces first: a user's workload may look them up.
       await own.setup();
       await users.start();
@@ -246,6 +250,9 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       await Promise.all([own.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
       const runEnd = clock.now();
       history.add({ type: 'end', t: runEnd });
+      const floor = floorSampler.stop();
+      writeFileSync(join(dir, 'floor.json'), `${JSON.stringify(floor, null, 2)}\n`);
+      say(`noise floor: ${floorLine(floor)}${saturation(floor).length ? `; beyond its bounds: ${saturation(floor).join('; ')}` : ''}`);
       signal?.throwIfAborted();
       await users.stop();
       phase('healing');
@@ -264,8 +271,9 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
         { history: history.history, faults: records, alerts: monitor?.alerts() },
         checkOptions(scenario.expect, scenario.workloads),
       );
-      const expected = expectations(scenario.expect, verdicts, scenario.workloads);
+      const expected = expectations(scenario.expect, verdicts, scenario.workloads, floor);
       const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
+        floor,
         startedAt,
         seconds: {
           total: (performance.now() - t0) / 1000,
@@ -286,6 +294,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       emit({ type: 'verdict', passed: report.passed, dir });
       return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
     } finally {
+      floorSampler.stop();
       users.kill();
       clearInterval(sampling);
       await monitor?.close();
