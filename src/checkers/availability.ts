@@ -24,8 +24,10 @@ export interface FaultAvailability {
    * are its own too.
    */
   firstFailureAfter?: number;
-  /** ms from the fault being undone to the first success among the operations it touched. */
+  /** ms from the fault being undone to the first success among the operations it touched: the client succeeding again. */
   recoveredAfter?: number;
+  /** ms from the fault being undone to every node it acted on answering CQL again, probed directly: the database back. */
+  answeringAfter?: number;
   /**
    * Per operation named in failWhileFaulted: those touched and begun while the fault was (possibly) in effect,
    * how many succeeded and one error; then those begun after it was undone, the ms from undo to
@@ -78,6 +80,37 @@ function touching(h: History, f: FaultRecord): (op: Op) => boolean {
   };
 }
 
+/**
+ * Per fault undone: ms from the undo to its nodes answering CQL again (probed directly, the
+ * database's recovery) and to the first success of an operation it touched (the client's).
+ */
+export interface Recovery {
+  id: string;
+  kind: string;
+  target: string;
+  nodesAnsweringAfter?: number;
+  clientSucceedingAfter?: number;
+}
+
+export function recoveries(h: History, faults: FaultRecord[]): Recovery[] {
+  return faults.flatMap((f) => {
+    if (!f.undone || !f.effect) return [];
+    const touches = touching(h, f);
+    const undone = f.undone.t;
+    let first: number | undefined;
+    for (const o of h.ops) if (o.outcome === 'ok' && o.invoke >= undone && touches(o)) first = Math.min(first ?? Infinity, o.complete!);
+    return [
+      {
+        id: f.id,
+        kind: f.kind,
+        target: f.target,
+        ...(f.answering && { nodesAnsweringAfter: f.answering.t - undone }),
+        ...(first !== undefined && { clientSucceedingAfter: first - undone }),
+      },
+    ];
+  });
+}
+
 /** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
 const MAX_WINDOWS = 1000;
 
@@ -101,6 +134,11 @@ export const availability = (options: Partial<AvailabilityOptions> = {}): Checke
   return ({ history, faults }) => judge(history, faults, opts);
 };
 
+/** Beside a slow recovery: when the nodes themselves answered again, so the client's share shows. */
+function nodesBack(f: FaultAvailability): string {
+  return f.answeringAfter !== undefined ? ` (its nodes answered CQL ${(f.answeringAfter / 1000).toFixed(1)} s after undo)` : '';
+}
+
 function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Verdict {
   /** Failures failWhileFaulted expects (from a fault's effect until recovered): left out of the error rate. */
   const expectedFailures = new Set<Op>();
@@ -121,6 +159,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
         .filter((o) => o.outcome === 'ok' && o.invoke >= undone)
         .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete!), undefined);
       if (firstOk !== undefined) row.recoveredAfter = firstOk - undone;
+      if (f.answering) row.answeringAfter = f.answering.t - undone;
     }
     if (opts.failWhileFaulted) {
       const undone = f.undone?.t ?? Infinity;
@@ -190,7 +229,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
       if (f.recoveredAfter === undefined && f.touched) problems.push(`${f.kind} ${f.target}: no success after it was undone`);
       else if (f.recoveredAfter !== undefined && f.recoveredAfter > opts.recoveryWithin)
         problems.push(
-          `${f.kind} ${f.target}: success again ${(f.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s`,
+          `${f.kind} ${f.target}: success again ${(f.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s${nodesBack(f)}`,
         );
     }
   }
@@ -210,13 +249,13 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
         problems.push(`${f.kind} ${f.target}: none of ${w.triedAfter} ${entry} operations succeeded after it was undone`);
       else if (opts.recoveryWithin !== undefined && w.recoveredAfter !== undefined && w.recoveredAfter > opts.recoveryWithin)
         problems.push(
-          `${f.kind} ${f.target}: ${entry} succeeded again ${(w.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s`,
+          `${f.kind} ${f.target}: ${entry} succeeded again ${(w.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s${nodesBack(f)}`,
         );
     }
   const faultsLine = perFault
     .map(
       (f) =>
-        `${f.kind} ${f.target}: ${f.firstFailureAfter !== undefined ? `first failure +${(f.firstFailureAfter / 1000).toFixed(1)} s` : 'no failure'}${f.recoveredAfter !== undefined ? `, recovered +${(f.recoveredAfter / 1000).toFixed(1)} s after undo` : ''}`,
+        `${f.kind} ${f.target}: ${f.firstFailureAfter !== undefined ? `first failure +${(f.firstFailureAfter / 1000).toFixed(1)} s` : 'no failure'}${f.answeringAfter !== undefined ? `, nodes answering +${(f.answeringAfter / 1000).toFixed(1)} s` : ''}${f.recoveredAfter !== undefined ? `, ${f.answeringAfter !== undefined ? 'clients succeeding' : 'recovered'} +${(f.recoveredAfter / 1000).toFixed(1)} s after undo` : ''}`,
     )
     .join('; ');
   const whileLine = perFault

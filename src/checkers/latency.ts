@@ -101,6 +101,7 @@ export const latency =
     const pairs = [...latenciesBy(h, (from, to) => `${from}->${to}`)].sort(([a], [b]) => a.localeCompare(b));
     const table = pairs.map(([pair, l]) => row(pair, l));
     const breaches: string[] = [];
+    let largestExcessMs = 0;
     for (const t of thresholds) {
       for (const [pair, l] of pairs) {
         const [from, to] = pair.split('->') as [string, string];
@@ -110,7 +111,10 @@ export const latency =
           if (limit === undefined) continue;
           const holds = q === 'max' ? l.maxWithin(limit) : l.within(PERCENTILES[q], limit);
           const figure = q === 'max' ? l.max : l.at(PERCENTILES[q]);
-          if (!holds) breaches.push(`${pair} ${q} ${figure.toFixed(1)} ms > ${limit} ms`);
+          if (!holds) {
+            breaches.push(`${pair} ${q} ${figure.toFixed(1)} ms > ${limit} ms`);
+            largestExcessMs = Math.max(largestExcessMs, figure - limit);
+          }
         }
       }
     }
@@ -121,7 +125,7 @@ export const latency =
         checker: 'latency',
         status: 'fail',
         summary: `${breaches.length} threshold(s) exceeded: ${breaches.slice(0, 3).join('; ')}`,
-        evidence: { ...evidence, breaches },
+        evidence: { ...evidence, breaches, largestExcessMs },
       };
     const worst = table.reduce((a, b) => (b.p99 > a.p99 ? b : a));
     return {

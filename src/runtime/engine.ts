@@ -182,6 +182,12 @@ export class Engine {
   }
 
   /** The container's log text (stdout and stderr), its last `tail` lines or all of it. */
+  /** CPU time a container has used since it started, in seconds (its cgroup's counter, as `docker stats` reads it). */
+  async cpuSeconds(container: string): Promise<number> {
+    const s = await this.docker.getContainer(container).stats({ stream: false });
+    return s.cpu_stats.cpu_usage.total_usage / 1e9;
+  }
+
   async logs(container: string, tail?: number): Promise<string> {
     const buf = (await this.docker
       .getContainer(container)
