@@ -60,6 +60,8 @@ export interface ClientOptions {
   readTimeoutMs?: number;
   /** How often an idle connection is probed; a frozen node is noticed one read timeout later. */
   heartBeatMs?: number;
+  /** Leave write timestamps to the coordinator (its clock decides last-write-wins), not the driver. */
+  serverTimestamps?: boolean;
 }
 
 /**
@@ -122,6 +124,7 @@ export function regionClient(opts: ClientOptions): cassandra.Client {
       addressResolution: new GatewayTranslator(opts.endpoints),
       // A node that comes back is used again within a second (the default backs off to minutes).
       reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(1000),
+      ...(opts.serverTimestamps && { timestampGeneration: null as never }),
     },
     socketOptions: { connectTimeout: 5000, readTimeout: opts.readTimeoutMs ?? 12_000 },
     pooling: { heartBeatInterval: opts.heartBeatMs ?? 5000 },
