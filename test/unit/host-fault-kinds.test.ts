@@ -57,13 +57,16 @@ describe('loss', () => {
       '--every 20 --packet 2',
       '--every 20 --packet 3',
     ]);
-    expect(rules[4]!.join(' ')).toBe("OUTPUT ! -o lo -m mark --mark 0xfed51/0xfed51 -m comment --comment fedsim-fault-x -j DROP");
+    expect(rules[4]!.join(' ')).toBe('OUTPUT ! -o lo -m mark --mark 0xfed51/0xfed51 -m comment --comment fedsim-fault-x -j DROP');
   });
 
   it("on nodes: both ways in each node's namespace; a replica's rules go to its namespace holder", () => {
     const e = effects({ kind: 'loss', target: 'region:rb', percent: 5 });
     const replica = plan.replicas[0]!;
-    expect(e.packets!.map((p) => p.container)).toEqual([...plan.nodes.filter((n) => n.region === 'rb').map((n) => n.container), replica.netns]);
+    expect(e.packets!.map((p) => p.container)).toEqual([
+      ...plan.nodes.filter((n) => n.region === 'rb').map((n) => n.container),
+      replica.netns,
+    ]);
     expect(e.packets![0]!.rules.map((r) => r[0])).toEqual(['INPUT', 'OUTPUT']);
     expect(touchedNodes(e)).toEqual(['wb-rb-1', 'wb-rb-2', 'tool-rb-1']);
   });
@@ -72,7 +75,9 @@ describe('loss', () => {
     expect(() => parseFault({ kind: 'loss', target: 'ra->rb' })).toThrow('loss needs "percent"');
     expect(() => parseFault({ kind: 'loss', target: 'ra->rb', percent: 0 })).toThrow(/percent/);
     expect(() => parseFault({ kind: 'loss', target: 'ra->rb', percent: 100, burst: 3 })).toThrow('burst: loss of 100% drops everything');
-    expect(() => parseFault({ kind: 'loss', target: 'ra->rb', percent: 5, pick: 1 })).toThrow('pick: pick chooses nodes; a link target names no nodes');
+    expect(() => parseFault({ kind: 'loss', target: 'ra->rb', percent: 5, pick: 1 })).toThrow(
+      'pick: pick chooses nodes; a link target names no nodes',
+    );
     expect(() => effects({ kind: 'loss', target: 'ra->mars', percent: 5 })).toThrow('Unknown region "mars"');
   });
 });
