@@ -30,8 +30,6 @@ import { waitForServices } from './services.js';
  * record of it (spec, effects, times) is a labelled Docker volume. So another process, or a later
  * one after a crash, can list, undo or heal what this one injected.
  */
-const FAULT_LABEL = 'io.fedsim.fault';
-
 interface StoredFault {
   id: string;
   spec: FaultSpec;
@@ -80,28 +78,28 @@ type NodeState = 'running' | 'paused' | 'stopped' | 'missing';
 
 async function nodeState(engine: Engine, container: string): Promise<NodeState> {
   try {
-    const s = (await engine.docker.getContainer(container).inspect()).State;
-    return s.Paused ? 'paused' : s.Running ? 'running' : 'stopped';
+    const s = await engine.inspect(container);
+    return s.paused ? 'paused' : s.running ? 'running' : 'stopped';
   } catch {
     return 'missing';
   }
 }
 
 async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
-  const c = engine.docker.getContainer(e.container);
-  const state = await nodeState(engine, e.container);
-  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${e.container}); is the federation whole?`);
+  const c = e.container;
+  const state = await nodeState(engine, c);
+  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${c}); is the federation whole?`);
   if (e.action === 'pause') {
-    if (state === 'running') await c.pause();
+    if (state === 'running') await engine.pause(c);
     return;
   }
-  if (state === 'paused') await c.unpause();
+  if (state === 'paused') await engine.unpause(c);
   const running = state !== 'stopped';
-  if (e.action === 'kill' && running) await c.kill({ signal: 'SIGKILL' });
-  if (e.action === 'stop' && running) await c.stop({ t: 30 });
-  if (e.action === 'restart') await c.restart({ t: 30 });
+  if (e.action === 'kill' && running) await engine.kill(c);
+  if (e.action === 'stop' && running) await engine.stop(c, 30);
+  if (e.action === 'restart') await engine.restart(c, 30);
   if (e.action === 'wipe') {
-    if (running) await c.kill({ signal: 'SIGKILL' });
+    if (running) await engine.kill(c);
     await markForWipe(engine, e.container);
   }
 }
@@ -109,13 +107,12 @@ async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
 /** Brings a node back to running; true if something had to be done. */
 async function restoreNode(engine: Engine, container: string): Promise<'started' | 'unpaused' | undefined> {
   const state = await nodeState(engine, container);
-  const c = engine.docker.getContainer(container);
   if (state === 'paused') {
-    await c.unpause();
+    await engine.unpause(container);
     return 'unpaused';
   }
   if (state === 'stopped') {
-    await c.start();
+    await engine.start(container);
     return 'started';
   }
   return undefined;
@@ -398,27 +395,20 @@ export class Faults {
   }
 
   private async store(f: StoredFault): Promise<void> {
-    await this.engine.docker.createVolume({
-      Name: this.volumeName(f.id),
-      Labels: federationLabels(this.fed.name, { [LABEL.role]: 'fault', [FAULT_LABEL]: JSON.stringify(f) }),
-    });
+    await this.engine.createVolume(
+      this.volumeName(f.id),
+      federationLabels(this.fed.name, { [LABEL.role]: 'fault', [LABEL.fault]: JSON.stringify(f) }),
+    );
   }
 
   private async drop(id: string): Promise<void> {
-    await this.engine.docker
-      .getVolume(this.volumeName(id))
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+    await this.engine.removeVolume(this.volumeName(id));
   }
 
   private async stored(): Promise<StoredFault[]> {
-    const res = await this.engine.docker.listVolumes({
-      filters: { label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] },
-    });
-    return (res.Volumes ?? [])
-      .map((v) => JSON.parse(v.Labels?.[FAULT_LABEL] ?? 'null') as StoredFault | null)
+    const volumes = await this.engine.volumes({ label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] });
+    return volumes
+      .map((v) => JSON.parse(v.labels[LABEL.fault] ?? 'null') as StoredFault | null)
       .filter((f): f is StoredFault => f !== null)
       .sort((a, b) => a.asked.localeCompare(b.asked));
   }

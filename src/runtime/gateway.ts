@@ -1,14 +1,14 @@
-import type Docker from 'dockerode';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { FedsimError, reason } from '../errors.js';
 import type { GatewayPlan, Plan } from '../topology/plan.js';
+import type { ContainerSpec } from './engine.js';
 import { federationLabels, LABEL } from './labels.js';
 
 /**
  * A region's gateway: a Toxiproxy through which every path that crosses a region boundary flows.
  * Its proxies and baseline toxics come from the plan; faults add toxics of their own names.
  */
-export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): Docker.ContainerCreateOptions {
+export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): ContainerSpec {
   const cqlPorts = gw.proxies.filter((p) => p.kind === 'cql').map((p) => `${p.listenPort}/tcp`);
   const published = [`${gw.apiPort}/tcp`, ...cqlPorts];
   const home = plan.networks.find((n) => n.region === gw.region)!;
@@ -21,7 +21,7 @@ export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string,
       [LABEL.region]: gw.region,
       // The topology travels with the federation, so another process can re-plan it exactly.
       [LABEL.topology]: topologyJson,
-      'io.fedsim.slot': String(plan.slot),
+      [LABEL.slot]: String(plan.slot),
     }),
     ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])),
     HostConfig: {
