@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { FedsimError } from '../errors.js';
 import { type ClockEffect, FAULT_RULE_PREFIX, type LimitEffect, type PacketEffect } from '../faults/effects.js';
 import type { Engine } from './engine.js';
@@ -9,51 +8,19 @@ import type { Engine } from './engine.js';
  * Each has its inverse here, and a sweep that heal runs without records.
  */
 
-/**
- * A shell command run as root in a running container. Not `--privileged`: an engine that itself
- * runs without every capability cannot grant them ("unable to apply caps"), so the containers that
- * take packet rules (gateways, nodes, network namespace holders) are created with NET_ADMIN.
- */
-export async function execAsRoot(
+/** A shell command in a running container (fedsim's images run as root, holding NET_ADMIN where rules go). */
+export function execAsRoot(
   engine: Engine,
   container: string,
   script: string,
   timeoutMs = 20_000,
 ): Promise<{ code: number; output: string }> {
-  const exec = await engine.docker
-    .getContainer(container)
-    .exec({ Cmd: ['sh', '-c', script], AttachStdout: true, AttachStderr: true, User: 'root' });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  engine.docker.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new FedsimError(`A command in ${container} took longer than ${timeoutMs / 1000} s.`));
-    }, timeoutMs);
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString().trim() };
+  return engine.exec(container, ['sh', '-c', script], timeoutMs).then((r) => ({ code: r.code, output: r.output.trim() }));
 }
 
 async function running(engine: Engine, container: string): Promise<boolean> {
-  const s = (
-    await engine.docker
-      .getContainer(container)
-      .inspect()
-      .catch(() => undefined)
-  )?.State;
-  return Boolean(s?.Running && !s.Paused);
+  const s = await engine.inspect(container).catch(() => undefined);
+  return Boolean(s?.running && !s.paused);
 }
 
 const iptables = (op: '-A' | '-D', rule: string[]) => `iptables -w ${op} ${rule.map((a) => (a === '!' ? "'!'" : a)).join(' ')}`;
@@ -99,11 +66,10 @@ const MIB = 1024 * 1024;
 
 /** Sets a stress fault's cgroup limits on a running container. */
 export async function setLimits(engine: Engine, l: LimitEffect): Promise<void> {
-  const c = engine.docker.getContainer(l.container);
   try {
-    await c.update({
-      ...(l.cpus !== undefined && { CpuPeriod: CPU_PERIOD, CpuQuota: Math.max(1000, Math.round(l.cpus * CPU_PERIOD)) }),
-      ...(l.memoryMb !== undefined && { Memory: l.memoryMb * MIB }),
+    await engine.updateLimits(l.container, {
+      ...(l.cpus !== undefined && { cpuPeriod: CPU_PERIOD, cpuQuota: Math.max(1000, Math.round(l.cpus * CPU_PERIOD)) }),
+      ...(l.memoryMb !== undefined && { memoryBytes: l.memoryMb * MIB }),
     });
   } catch (err) {
     const text = (err as { json?: { message?: string } }).json?.message ?? String(err);
@@ -121,22 +87,18 @@ export async function restoreLimits(
   engine: Engine,
   l: Pick<LimitEffect, 'container' | 'cpus' | 'memoryMb' | 'plannedMemoryMb'>,
 ): Promise<void> {
-  await engine.docker.getContainer(l.container).update({
-    ...(l.cpus !== undefined && { CpuQuota: -1 }),
-    ...(l.memoryMb !== undefined && l.plannedMemoryMb !== undefined && { Memory: l.plannedMemoryMb * MIB }),
+  await engine.updateLimits(l.container, {
+    ...(l.cpus !== undefined && { cpuQuota: -1 }),
+    ...(l.memoryMb !== undefined && l.plannedMemoryMb !== undefined && { memoryBytes: l.plannedMemoryMb * MIB }),
   });
 }
 
 /** Restores a container's planned limits if a fault left others; true when something changed. */
 export async function sweepLimits(engine: Engine, container: string, plannedMemoryMb?: number): Promise<boolean> {
-  const info = await engine.docker
-    .getContainer(container)
-    .inspect()
-    .catch(() => undefined);
-  if (!info) return false;
-  const h = info.HostConfig;
-  const cpu = (h.CpuQuota ?? 0) > 0;
-  const memory = plannedMemoryMb !== undefined && h.Memory !== plannedMemoryMb * MIB;
+  const now = await engine.limits(container).catch(() => undefined);
+  if (!now) return false;
+  const cpu = now.cpuQuota > 0;
+  const memory = plannedMemoryMb !== undefined && now.memoryBytes !== plannedMemoryMb * MIB;
   if (!cpu && !memory) return false;
   await restoreLimits(engine, { container, ...(cpu && { cpus: 1 }), ...(memory && { memoryMb: 0, plannedMemoryMb }) });
   return true;

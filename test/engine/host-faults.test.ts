@@ -62,8 +62,8 @@ async function expectNoTrace(): Promise<void> {
   for (const c of [...pair.plan.gateways.map((g) => g.container), ...pair.plan.nodes.map((n) => n.container)])
     expect(await packetRules(engine, c), c).toEqual([]);
   for (const n of pair.plan.nodes) {
-    const h = (await engine.docker.getContainer(n.container).inspect()).HostConfig;
-    expect({ node: n.name, quota: (h.CpuQuota ?? 0) > 0, memory: h.Memory }).toEqual({
+    const h = await engine.limits(n.container);
+    expect({ node: n.name, quota: h.cpuQuota > 0, memory: h.memoryBytes }).toEqual({
       node: n.name,
       quota: false,
       memory: n.memoryMb * 1024 * 1024,
@@ -167,7 +167,7 @@ describe('stress', () => {
     await expect(faults.inject({ kind: 'stress', target: node('site-b').name, memory: 16 })).rejects.toThrow(
       /^Could not inject stress on geo-site-b-1: geo-site-b-1 uses \d+ MiB that the kernel cannot reclaim, more than the 16 MiB asked for \(give more MiB\); what was applied has been undone\.$/,
     );
-    expect((await engine.docker.getContainer(node('site-b').container).inspect()).State.Running).toBe(true);
+    expect((await engine.inspect(node('site-b').container)).running).toBe(true);
     await expectNoTrace();
   });
 });
