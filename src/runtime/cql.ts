@@ -62,6 +62,8 @@ export interface ClientOptions {
   heartBeatMs?: number;
   /** How soon a lost node is tried again: default DEFAULT_RECONNECT. */
   reconnect?: ReconnectPolicy;
+  /** Leave write timestamps to the coordinator (its clock decides last-write-wins), not the driver. */
+  serverTimestamps?: boolean;
 }
 
 /**
@@ -138,6 +140,7 @@ export function regionClient(opts: ClientOptions): cassandra.Client {
         (opts.reconnect ?? DEFAULT_RECONNECT).maxMs,
         true,
       ),
+      ...(opts.serverTimestamps && { timestampGeneration: null as never }),
     },
     socketOptions: { connectTimeout: 5000, readTimeout: opts.readTimeoutMs ?? 12_000 },
     pooling: { heartBeatInterval: opts.heartBeatMs ?? 5000 },

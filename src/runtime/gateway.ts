@@ -28,6 +28,8 @@ export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string,
       // Published on loopback only, each on a port the engine picks.
       PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
       Memory: 128 * 1024 * 1024,
+      // NET_ADMIN: `loss` on a link drops packets with iptables in the gateway's network namespace.
+      CapAdd: ['NET_ADMIN'],
     },
     NetworkingConfig: { EndpointsConfig: { [home.name]: { IPAMConfig: { IPv4Address: gw.addresses[gw.region] } } } },
   };
