@@ -19,7 +19,8 @@ HOST_IP=$SUBNET_PREFIX.1
 API_PORT=${FEDSIM_KUBE_API_PORT:-16443}
 ETCD_PORT=${FEDSIM_KUBE_ETCD_PORT:-12379}
 CLUSTER_LABEL=io.fedsim.kube-cluster
-NODE_IMAGE="fedsim-kube/node:${K8S_VERSION}"
+# The node image is named by its recipe: a changed entrypoint or config builds a new one.
+NODE_IMAGE="fedsim-kube/node:${K8S_VERSION}-$(cat "$here/node/"* | sha256sum | cut -c1-12)"
 PKI="$KUBE_RUN/pki"; LOGS="$KUBE_RUN/logs"; PIDS="$KUBE_RUN/pids"
 export PATH="$KUBE_BIN:$PATH"
 say() { echo "kube: $*"; }
