@@ -17,6 +17,3 @@ export function onKubernetes(opts: EngineOptions): boolean {
     throw new FedsimError('--kubeconfig and --context belong to --engine kubernetes.');
   return e === 'kubernetes';
 }
-
-/** The Kubernetes commands, loaded only when asked for. */
-export const kubeCommands = () => import('./kube.js');

@@ -14,7 +14,10 @@ import { loadTopology } from '../topology/file.js';
 import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import type { CommandContext } from './context.js';
-import { type EngineOptions, kubeCommands, onKubernetes } from './engine.js';
+import { type EngineOptions, onKubernetes } from './engine.js';
+
+/** The Kubernetes commands, loaded only when asked for (the client is large). */
+const kubeCommands = () => import('./kube.js');
 
 /** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
 export async function validateCommand(ctx: CommandContext, file: string): Promise<void> {
