@@ -97,15 +97,11 @@ fi
 if [ ! -s "$KUBE_BIN/kwok-stages.yaml" ]; then
   sdir="$("$GO" env GOMODCACHE)/sigs.k8s.io/kwok@v${KWOK_VERSION}/kustomize/stage"
   [ -d "$sdir" ] || GOFLAGS= "$GO" mod download "sigs.k8s.io/kwok@v${KWOK_VERSION}"
-  { for f in node-fast/node-initialize.yaml node-heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-             pod-fast/pod-ready.yaml pod-fast/pod-complete.yaml pod-fast/pod-delete.yaml; do
-      [ -f "$sdir/$f" ] && { echo '---'; cat "$sdir/$f"; }
-    done; } > "$KUBE_BIN/kwok-stages.yaml.partial"
-  if ! grep -q 'kind: Stage' "$KUBE_BIN/kwok-stages.yaml.partial"; then
-    # layout differs: take every Stage yaml under the directory that is about nodes or pods
-    find "$sdir" -name '*.yaml' \( -path '*node*' -o -path '*pod*' \) | sort | while read -r f; do
-      grep -q 'kind: Stage' "$f" && { echo '---'; cat "$f"; }; done > "$KUBE_BIN/kwok-stages.yaml.partial"
-  fi
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [ -f "$sdir/$f" ] || { echo "kube: KWOK $KWOK_VERSION has no stage $f" >&2; exit 2; }
+    echo '---'; cat "$sdir/$f"
+  done > "$KUBE_BIN/kwok-stages.yaml.partial"
   mv "$KUBE_BIN/kwok-stages.yaml.partial" "$KUBE_BIN/kwok-stages.yaml"
 fi
 # The pod sandbox ("pause") image's program: waits for a signal, reaps nothing (the pods here

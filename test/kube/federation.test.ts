@@ -1,4 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import cassandra from 'cassandra-driver';
@@ -57,11 +59,14 @@ describe('fedsim on a real multi-node Kubernetes', () => {
   });
 
   it('a topology naming a region no node is in: one sentence, exit 2, nothing created', async () => {
-    const file = join(projectRoot, 'topologies/stretched-pair.yaml');
+    const file = join(mkdtempSync(join(tmpdir(), 'fedsim-kube-')), 'mars.yaml');
+    writeFileSync(file, `shape: stretched\nregions: [${A}, mars]\nclusters:\n  - name: geo\n    nodes: { ${A}: 1, mars: 1 }\n`);
     const r = await fedsim(['up', file, '--name', 'kbad']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/No node of the cluster .* is labelled topology\.kubernetes\.io\/region=site-a/);
+    expect(r.stderr).toMatch(
+      /No node of the cluster \(context \S+\) is labelled topology\.kubernetes\.io\/region=mars; its regions are .*site-a/,
+    );
     expect(await federationExists(kube, 'kbad')).toBe(false);
   });
 

@@ -59,7 +59,7 @@ function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
 }
 
 /** Reaches the cluster; a FedsimError (one sentence) when the file, the context or the cluster is not there. */
-export async function connectKube(target: KubeTarget, timeoutMs = 5000): Promise<Kube> {
+export async function connectKube(target: KubeTarget, timeoutMs = 10_000): Promise<Kube> {
   const file = kubeconfigPath(target);
   if (!existsSync(file)) throw new FedsimError(`No kubeconfig at ${file}; pass --kubeconfig FILE or set KUBECONFIG.`);
   const config = new KubeConfig();
@@ -113,7 +113,7 @@ export async function checkRegions(kube: Kube, regions: string[]): Promise<void>
   const missing = regions.filter((r) => !have.has(r));
   if (missing.length)
     throw new FedsimError(
-      `No node of the cluster (context ${kube.context}) is labelled ${REGION_LABEL}=${missing.join(', =')}; ${
+      `No node of the cluster (context ${kube.context}) is labelled ${missing.map((r) => `${REGION_LABEL}=${r}`).join(' or ')}; ${
         have.size ? `its regions are ${[...have].join(', ')}` : 'none of its nodes has a region label'
       }.`,
     );
