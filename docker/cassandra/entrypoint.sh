@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts one Cassandra node from environment variables set by fedsim's plan:
 #   FEDSIM_CLUSTER_NAME, FEDSIM_DC, FEDSIM_RACK, FEDSIM_SEEDS (comma-separated addresses),
-#   FEDSIM_ADDRESS (defaults to the container's address), FEDSIM_TOKEN (initial token, optional),
+#   FEDSIM_ADDRESS (defaults to the container's address), FEDSIM_BROADCAST (the address other nodes and
+#   clients know it by, defaults to FEDSIM_ADDRESS; on Kubernetes its Service's), FEDSIM_TOKEN (initial token, optional),
 #   FEDSIM_HEAP (e.g. 512M), FEDSIM_COMMITLOG (periodic or batch), FEDSIM_DNAT ("dst:port>gw:port" rules: cross-region peer traffic is
 #   sent to the region's gateway), FEDSIM_JVM_EXTRA.
 set -euo pipefail
@@ -17,9 +18,10 @@ if [ -e /var/lib/cassandra/.fedsim-wipe ]; then
 fi
 
 addr="${FEDSIM_ADDRESS:-$(hostname -i | awk '{print $1}')}"
+broadcast="${FEDSIM_BROADCAST:-$addr}"
 heap="${FEDSIM_HEAP:-512M}"
 # The log's first line, at once: a node that never gets further still shows what it was told.
-echo "fedsim: starting Cassandra in datacenter ${FEDSIM_DC:-dc1} at ${addr} (seeds ${FEDSIM_SEEDS:-$addr}, heap ${heap})"
+echo "fedsim: starting Cassandra in datacenter ${FEDSIM_DC:-dc1} at ${addr}${FEDSIM_BROADCAST:+ known as $broadcast} (seeds ${FEDSIM_SEEDS:-$addr}, heap ${heap})"
 
 # Cross-region paths go through the gateway: DNAT each remote peer to its proxy. The rules are
 # in this container's own network namespace; they need NET_ADMIN.
@@ -45,9 +47,9 @@ num_tokens: 1
 ${token_line}
 auto_bootstrap: false
 listen_address: ${addr}
-broadcast_address: ${addr}
+broadcast_address: ${broadcast}
 rpc_address: 0.0.0.0
-broadcast_rpc_address: ${addr}
+broadcast_rpc_address: ${broadcast}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters: [{seeds: "${FEDSIM_SEEDS:-$addr}"}]
