@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recoveries } from '../checkers/availability.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { expectationRow, type Report, reportExtras, reportSubtitle, summaryMarkdown } from '../report/report.js';
@@ -44,6 +45,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       expectations: r.expectations,
       verdicts: r.verdicts,
       faults: r.faults,
+      recovery: r.recovery,
       alerts: run.alerts ?? [],
       history: run.history,
       plot,
@@ -59,6 +61,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       expectations: run.expected?.map(expectationRow) ?? [],
       verdicts: run.verdicts,
       faults: run.faults,
+      recovery: recoveries(run.history, run.faults),
       alerts: run.alerts ?? [],
       history: run.history,
       plot,

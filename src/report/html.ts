@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Recovery } from '../checkers/availability.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
@@ -20,6 +21,8 @@ export interface PageInput {
   expectations: { name: string; holds: boolean; status: Verdict['status']; summary: string }[];
   verdicts: Verdict[];
   faults: FaultRecord[];
+  /** Per undone fault, when its nodes answered again and when a client succeeded again (report.json `recovery`). */
+  recovery?: Recovery[];
   alerts: AlertLine[];
   plots: Plots;
   /** Sections another part of fedsim measured (e.g. a noise floor), shown as given. */
@@ -87,19 +90,23 @@ function availabilitySection(p: PageInput): string {
 
 function faultLog(p: PageInput): string {
   if (!p.faults.length) return '<section id="faults"><h2>Fault log</h2><p>No fault.</p></section>';
-  const rows = p.faults.map(
-    (f) =>
-      `<tr><td>${esc(f.id)}</td><td>${esc(f.kind)}</td><td>${esc(f.target)}</td><td>${esc(f.nodes.join(', ') || f.directions.map((d) => d.join('→')).join(', '))}</td><td>${sec(f.asked.t)}</td><td>${sec(f.effect?.t)}</td><td>${sec(f.undone?.t)}</td><td>${esc(f.error ?? '')}</td></tr>`,
-  );
+  const after = (s?: number) => (s === undefined ? '–' : `+${s.toFixed(1)} s`);
+  const rows = p.faults.map((f) => {
+    const r = p.recovery?.find((x) => x.id === f.id);
+    return `<tr><td>${esc(f.id)}</td><td>${esc(f.kind)}</td><td>${esc(f.target)}</td><td>${esc(f.nodes.join(', ') || f.directions.map((d) => d.join('→')).join(', '))}</td><td>${sec(f.asked.t)}</td><td>${sec(f.effect?.t)}</td><td>${sec(f.undone?.t)}</td><td>${r ? after(r.nodesAnsweringAfter) : ''}</td><td>${r ? after(r.clientSucceedingAfter) : ''}</td><td>${esc(f.error ?? '')}</td></tr>`;
+  });
   const alerts = p.alerts.map(
     (a) =>
       `<tr><td>${a.status === 'firing' ? ALERT_LOOK.firing : ALERT_LOOK.resolved} ${esc(a.status)}</td><td>${esc(a.alert)}</td><td>${sec(a.t)}</td><td>${esc(a.summary ?? '')}</td></tr>`,
   );
-  return `<section id="faults"><h2>Fault log</h2><table><thead><tr><th>id</th><th>kind</th><th>target</th><th>touched</th><th>asked</th><th>in effect</th><th>undone</th><th>error</th></tr></thead><tbody>${rows.join('')}</tbody></table>${alerts.length ? `<h3>Alerts</h3><table><thead><tr><th>status</th><th>alert</th><th>at</th><th>summary</th></tr></thead><tbody>${alerts.join('')}</tbody></table>` : ''}</section>`;
+  return `<section id="faults"><h2>Fault log</h2><table><thead><tr><th>id</th><th>kind</th><th>target</th><th>touched</th><th>asked</th><th>in effect</th><th>undone</th><th>nodes answering again</th><th>client succeeding again</th><th>error</th></tr></thead><tbody>${rows.join('')}</tbody></table>${alerts.length ? `<h3>Alerts</h3><table><thead><tr><th>status</th><th>alert</th><th>at</th><th>summary</th></tr></thead><tbody>${alerts.join('')}</tbody></table>` : ''}</section>`;
 }
 
+/** What report.json holds beyond the keys drawn above (the noise floor, recoveries), each as it is; empty ones say nothing. */
 function extraSections(extra: Record<string, unknown> = {}): string {
+  const empty = (v: unknown) => v == null || (typeof v === 'object' && Object.keys(v).length === 0);
   return Object.entries(extra)
+    .filter(([, v]) => !empty(v))
     .map(([name, v]) => `<section class="extra"><h2>${esc(name)}</h2><pre>${esc(JSON.stringify(v, null, 1))}</pre></section>`)
     .join('');
 }

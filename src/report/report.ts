@@ -179,6 +179,7 @@ const REPORT_KEYS = new Set([
   'latency',
   'reach',
   'faults',
+  'recovery',
 ]);
 export const reportExtras = (r: Report): Record<string, unknown> =>
   Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
@@ -195,6 +196,7 @@ export function writeReports(dir: string, r: Report, expected: Expectation[], ru
     expectations: r.expectations,
     verdicts: r.verdicts,
     faults: r.faults,
+    recovery: r.recovery,
     alerts: run.alerts ?? [],
     history: run.history,
     extra: reportExtras(r),
