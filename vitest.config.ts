@@ -31,6 +31,18 @@ export default defineConfig({
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
         },
       },
+      // A real multi-node Kubernetes built here (scripts/kube/): KWOK placement and fedsim on real kubelets.
+      {
+        test: {
+          name: 'kube',
+          include: ['test/kube/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          // A cold build of the cluster's binaries takes ~8 min on 2 cores.
+          hookTimeout: 900_000,
+          globalSetup: ['test/kube/global-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -24,6 +24,9 @@ const withContext =
   (...args: A) =>
     command(ctx, ...args);
 
+/** Where a federation lives: Docker (the default) or a Kubernetes cluster (docs/KUBERNETES.md). */
+const engineOption = () => new Option('--engine <engine>', 'docker or kubernetes (default: docker)').env('FEDSIM_ENGINE');
+
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
   .showHelpAfterError('(run fedsim --help for the commands)');
@@ -75,12 +78,18 @@ program
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig (default: KUBECONFIG, else ~/.kube/config)')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context (default: its current one)")
   .action(withContext(upCommand));
 program
   .command('status')
   .description('federations that are up: containers, state, ports')
   .argument('[name]')
   .option('--json', 'print as JSON')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(statusCommand));
 program
   .command('endpoints')
@@ -106,6 +115,9 @@ program
   .description('remove a federation (everything labelled with its name); idempotent')
   .argument('[name]')
   .option('--all', 'every federation')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(downCommand));
 
 const fault = program
@@ -173,6 +185,9 @@ program
 program
   .command('gc')
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(gcCommand));
 
 /**

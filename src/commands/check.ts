@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
@@ -48,7 +49,10 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
   const verdicts = checkRun({ history, faults, alerts }, expect ? checkOptions(expect, workloads) : {});
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
+  // The run's noise floor, as the run judged beside it (absent in runs before fedsim measured it).
+  const floorFile = join(dir, 'floor.json');
+  const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as NoiseFloor) : undefined;
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads, floor);
   return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
 }
 

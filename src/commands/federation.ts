@@ -14,6 +14,10 @@ import { loadTopology } from '../topology/file.js';
 import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import type { CommandContext } from './context.js';
+import { type EngineOptions, onKubernetes } from './engine.js';
+
+/** The Kubernetes commands, loaded only when asked for (the client is large). */
+const kubeCommands = () => import('./kube.js');
 
 /** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
 export async function validateCommand(ctx: CommandContext, file: string): Promise<void> {
@@ -43,8 +47,9 @@ export async function schemaCommand(ctx: CommandContext, opts: { scenario?: bool
 export async function upCommand(
   ctx: CommandContext,
   file: string,
-  opts: { name?: string; imageSource?: string; nodeTimeout?: string },
+  opts: EngineOptions & { name?: string; imageSource?: string; nodeTimeout?: string },
 ): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeUpCommand(ctx, file, opts);
   const nodeTimeoutMs = parseDuration(opts.nodeTimeout ?? '180s');
   if (nodeTimeoutMs === undefined || nodeTimeoutMs <= 0)
     throw new FedsimError(`--node-timeout expects a duration such as 90s or 5m, got "${opts.nodeTimeout}".`);
@@ -76,7 +81,12 @@ interface NodeStatus {
 }
 
 /** `fedsim status [NAME] [--json]`: federations running, their containers with state and ports. */
-export async function statusCommand(ctx: CommandContext, name: string | undefined, opts: { json?: boolean }): Promise<void> {
+export async function statusCommand(
+  ctx: CommandContext,
+  name: string | undefined,
+  opts: EngineOptions & { json?: boolean },
+): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeStatusCommand(ctx, name, opts);
   const engine = await ctx.engine();
   const names = name ? [name] : await federationNames(engine);
   const out: { name: string; containers: NodeStatus[]; urls?: Record<string, string> }[] = [];
@@ -171,7 +181,8 @@ function monitoringUrlsOf(containers: ContainerSummary[]): Record<string, string
 }
 
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
-export async function downCommand(ctx: CommandContext, name: string | undefined, opts: { all?: boolean }): Promise<void> {
+export async function downCommand(ctx: CommandContext, name: string | undefined, opts: EngineOptions & { all?: boolean }): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeDownCommand(ctx, name, opts);
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
   ctx.interrupt(ctx.say, 'finishing the removal');
@@ -189,7 +200,8 @@ export async function downCommand(ctx: CommandContext, name: string | undefined,
 }
 
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
-export async function gcCommand(ctx: CommandContext): Promise<void> {
+export async function gcCommand(ctx: CommandContext, opts: EngineOptions = {}): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeGcCommand(ctx, opts);
   ctx.interrupt(ctx.say, 'finishing the removal');
   const engine = await ctx.engine();
   const names = await federationNames(engine);

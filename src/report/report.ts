@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Recovery, recoveries } from '../checkers/availability.js';
+import { FLOOR_BOUNDS, floorLine, type NoiseFloor, saturation } from '../checkers/floor.js';
 import { latencyTable, localVsRemote, type PairLatency, type ReachLatency } from '../checkers/latency.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
@@ -28,6 +30,12 @@ export interface Report {
   /** Per client region: served in its own region vs elsewhere. */
   reach: ReachLatency[];
   faults: FaultRecord[];
+  /** Per fault undone: the nodes answering again (probed directly) apart from the clients succeeding again. */
+  recovery: Recovery[];
+  /** What the host alone did to the run (absent in runs before fedsim measured it). */
+  floor?: NoiseFloor;
+  /** The floor's bounds it was beyond: latency and availability failures then are `unknown`. */
+  saturated?: string[];
 }
 
 /** An expectation as report.json (and `fedsim check --json`) gives it. */
@@ -46,7 +54,7 @@ export function buildReport(
   faults: FaultRecord[],
   verdicts: Verdict[],
   expected: Expectation[],
-  times: { startedAt: Date; seconds: Report['seconds'] },
+  times: { startedAt: Date; seconds: Report['seconds']; floor?: NoiseFloor },
 ): Report {
   const count = (o: string) => h.ops.filter((x) => x.outcome === o).length;
   return {
@@ -63,6 +71,8 @@ export function buildReport(
     latency: latencyTable(h),
     reach: localVsRemote(h),
     faults,
+    recovery: recoveries(h, faults),
+    ...(times.floor && { floor: times.floor, saturated: saturation(times.floor) }),
   };
 }
 
@@ -102,6 +112,12 @@ export function summaryMarkdown(r: Report): string {
     '',
     `Operations: ${r.operations.total} (${r.operations.ok} ok, ${r.operations.fail} failed, ${r.operations.info} unknown outcome).`,
     '',
+    ...(r.floor
+      ? [
+          `Noise floor (what the host alone did, measured beside the run): ${floorLine(r.floor)}. ${r.saturated?.length ? `**Beyond its bounds**: ${r.saturated.join('; ')}; latency, availability and steady-state failures the host can explain are unknown, not failures.` : `Within its bounds (host CPU p90 < ${FLOOR_BOUNDS.hostCpuP90 * 100}%, event loop p99 <= ${FLOOR_BOUNDS.eventLoopP99Ms} ms, local canary p99 <= ${FLOOR_BOUNDS.canaryP99Ms} ms).`}`,
+          '',
+        ]
+      : []),
     '| client region -> serving region | ops | p50 | p95 | p99 | max |',
     '| --- | --- | --- | --- | --- | --- |',
     ...r.latency.map(
@@ -122,10 +138,16 @@ export function summaryMarkdown(r: Report): string {
     );
   }
   if (r.faults.length) {
-    lines.push('| fault | target | in effect | undone |', '| --- | --- | --- | --- |');
+    // After the undo: the database back (its nodes answer CQL, probed directly) vs fedsim's clients back.
+    const after = (ms?: number) => (ms === undefined ? '-' : `+${(ms / 1000).toFixed(1)} s`);
+    const recovery = new Map((r.recovery ?? []).map((x) => [x.id, x]));
+    lines.push(
+      '| fault | target | in effect | undone | nodes answering again | client succeeding again |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const f of r.faults)
       lines.push(
-        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} |`,
+        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} | ${after(recovery.get(f.id)?.nodesAnsweringAfter)} | ${after(recovery.get(f.id)?.clientSucceedingAfter)} |`,
       );
     lines.push('');
   }

@@ -181,7 +181,28 @@ export class Engine {
     return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
   }
 
+  /** A running container's cgroup limits: CFS quota (0 or -1: none) and memory (bytes, 0: none). */
+  async limits(container: string): Promise<{ cpuQuota: number; memoryBytes: number }> {
+    const h = (await this.docker.getContainer(container).inspect()).HostConfig;
+    return { cpuQuota: h.CpuQuota ?? 0, memoryBytes: h.Memory ?? 0 };
+  }
+
+  /** Changes a running container's cgroup limits (`docker update`); a field left out is unchanged. */
+  async updateLimits(container: string, l: { cpuQuota?: number; cpuPeriod?: number; memoryBytes?: number }): Promise<void> {
+    await this.docker.getContainer(container).update({
+      ...(l.cpuQuota !== undefined && { CpuQuota: l.cpuQuota }),
+      ...(l.cpuPeriod !== undefined && { CpuPeriod: l.cpuPeriod }),
+      ...(l.memoryBytes !== undefined && { Memory: l.memoryBytes }),
+    });
+  }
+
   /** The container's log text (stdout and stderr), its last `tail` lines or all of it. */
+  /** CPU time a container has used since it started, in seconds (its cgroup's counter, as `docker stats` reads it). */
+  async cpuSeconds(container: string): Promise<number> {
+    const s = await this.docker.getContainer(container).stats({ stream: false });
+    return s.cpu_stats.cpu_usage.total_usage / 1e9;
+  }
+
   async logs(container: string, tail?: number): Promise<string> {
     const buf = (await this.docker
       .getContainer(container)

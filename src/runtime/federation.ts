@@ -4,7 +4,7 @@ import { FedsimError } from '../errors.js';
 import { type ClusterPlan, knownRegion, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { localDatacenter } from '../topology/replicas.js';
 import { type Topology, TopologySchema } from '../topology/schema.js';
-import { answersCql, type Endpoints, regionClient } from './cql.js';
+import { answersCql, DEFAULT_RECONNECT, type Endpoints, type ReconnectPolicy, regionClient } from './cql.js';
 import type { ContainerState, Engine } from './engine.js';
 import { LABEL } from './labels.js';
 import { clientNamespace } from './netns.js';
@@ -25,6 +25,7 @@ export interface RegistryEntry {
 
 export class Federation {
   private readonly clients = new Map<string, cassandra.Client>();
+  private reconnect: ReconnectPolicy = DEFAULT_RECONNECT;
 
   constructor(
     readonly engine: Engine,
@@ -51,10 +52,19 @@ export class Federation {
     return this.plan.clusters.find((c) => c.role === 'main');
   }
 
+  /**
+   * How soon the sessions try a lost node again (a scenario's `clients.reconnect`). Sessions open
+   * already are closed, so every session from here on uses it.
+   */
+  async setReconnect(policy: ReconnectPolicy): Promise<void> {
+    if (policy.baseMs === this.reconnect.baseMs && policy.maxMs === this.reconnect.maxMs) return;
+    await this.close();
+    this.reconnect = policy;
+  }
+
   /** A driver session on one cluster, as a client in `region` sees it (through its gateway). */
   client(region: string, clusterName?: string): cassandra.Client {
-    if (!this.plan.regions.includes(region))
-      throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
+    knownRegion(this.plan, region);
     const cluster = this.cluster(clusterName);
     const key = `${region}/${cluster.name}`;
     let client = this.clients.get(key);
@@ -64,7 +74,7 @@ export class Federation {
       const all = this.endpoints[region] ?? {};
       const endpoints = Object.fromEntries(addresses.map((a) => [a, all[a]!]));
       const localDataCenter = localDatacenter(cluster, region);
-      client = regionClient({ endpoints, localDataCenter });
+      client = regionClient({ endpoints, localDataCenter, reconnect: this.reconnect });
       this.clients.set(key, client);
     }
     return client;

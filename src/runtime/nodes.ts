@@ -37,6 +37,9 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
       `FEDSIM_HEAP=${node.heapMb}M`,
       `FEDSIM_COMMITLOG=${node.commitlog}`,
       `FEDSIM_DNAT=${dnat}`,
+      `FEDSIM_PROCESSORS=${node.tuning.processors}`,
+      `FEDSIM_LIGHT=${node.tuning.light ? 1 : 0}`,
+      `FEDSIM_CDS=${node.tuning.cds ? 1 : 0}`,
     ];
     return base;
   }

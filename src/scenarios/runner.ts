@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkRun } from '../checkers/all.js';
+import { floorLine, saturation } from '../checkers/floor.js';
 import { steadyState } from '../checkers/steady.js';
 import { Clock } from '../clock.js';
 import type { Say } from '../common/say.js';
@@ -28,6 +29,7 @@ import { UserWorkloads } from '../workload/users.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
 import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
 import type { LoadedScenario } from './file.js';
+import { FloorSampler } from './floor.js';
 import type { Scenario } from './schema.js';
 import { type PlannedStep, planTimeline } from './timeline.js';
 import { TrafficSampler } from './traffic.js';
@@ -189,13 +191,14 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const got = await reuseOrUp(engine, loaded, opts, say);
     const fed = got.fed;
     run.fed = fed;
+    await fed.setReconnect({ baseMs: scenario.clients.reconnect.base, maxMs: scenario.clients.reconnect.max });
     emit({ type: 'federation', plan: fed.plan });
     scope.defer(watchNodes(fed, (states) => emit({ type: 'nodes', states }), SAMPLE_MS));
     const upSeconds = (performance.now() - t0) / 1000;
     const clock = new Clock();
     const log = new FaultLog(join(dir, 'faults.jsonl'), (record) => emit({ type: 'fault', record }));
-    const live = new Faults(fed, { clock, log, say });
-    // Stops this process's timers; the faults themselves are healed by the run or the next heal.
+    const live = new Faults(fed, { clock, log, say, probeAnswering: true });
+    // Stops this process's timers and probes; the faults themselves are healed by the run or the next heal.
     scope.defer(() => live.release());
     opts.control?.onHeal(async () => {
       say('heal asked for');
@@ -230,6 +233,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
     workloadScope.defer(() => clearInterval(sampling));
     let monitor: MonitoringServer | undefined;
+    const floorSampler = new FloorSampler(fed);
+    workloadScope.defer(() => void floorSampler.stop());
     if (fed.plan.monitoring) {
       const m = await MonitoringServer.start(fed.plan, {
         exporter: new MetricsExporter(history.history, () => log.records()),
@@ -244,6 +249,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     }
     phase('warm-up', scenario.warmup);
     const tWarm = clock.now();
+    floorSampler.start();
     // fedsim's workspaces first: a user's workload may look them up.
     await own.setup();
     await users.start();
@@ -257,10 +263,15 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     await Promise.all([own.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
     const runEnd = clock.now();
     history.add({ type: 'end', t: runEnd });
+    const floor = floorSampler.stop();
+    writeFileSync(join(dir, 'floor.json'), `${JSON.stringify(floor, null, 2)}\n`);
+    say(`noise floor: ${floorLine(floor)}${saturation(floor).length ? `; beyond its bounds: ${saturation(floor).join('; ')}` : ''}`);
     signal?.throwIfAborted();
     await users.stop();
     phase('healing');
     await live.heal({ signal });
+    // The probes of "node answering again" end before the records are read.
+    await live.settled();
     const healEnd = clock.now();
     phase('checking');
     await own.observe();
@@ -273,8 +284,9 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       { history: history.history, faults: records, alerts: monitor?.alerts() },
       checkOptions(scenario.expect, scenario.workloads),
     );
-    const expected = expectations(scenario.expect, verdicts, scenario.workloads);
+    const expected = expectations(scenario.expect, verdicts, scenario.workloads, floor);
     const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
+      floor,
       startedAt,
       seconds: {
         total: (performance.now() - t0) / 1000,
