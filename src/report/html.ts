@@ -73,7 +73,7 @@ function verdictSection(p: PageInput): string {
 
 function availabilitySection(p: PageInput): string {
   const looks = regionLooks(p.plots.regions);
-  const rows = p.plots.regions.map((r) => {
+  const rows = drawnRegions(p.plots).map((r) => {
     const w = p.plots.unavailable[r] ?? [];
     return `<tr><td style="color:${looks[r]!.color}">${looks[r]!.symbol} ${esc(r)}</td><td>${w.length ? w.map(([a, b]) => `${a.toFixed(1)}–${b.toFixed(1)} s`).join(', ') : 'none'}</td></tr>`;
   });
