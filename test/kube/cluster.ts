@@ -21,7 +21,7 @@ export function testKubeconfig(): string {
 export const REAL_REGIONS = ['site-a', 'site-b'];
 
 /**
- * The real-node tier (test/kube/federation.test.ts) runs only with FEDSIM_KUBE_REAL=1: it has not yet
- * passed on a clean machine (docs/KUBERNETES.md says what is proved and what is not).
+ * The real-node tier (test/kube/federation.test.ts) runs only with FEDSIM_KUBE_REAL=1: it passed on
+ * this project's machine but not yet in CI on a clean one (docs/KUBERNETES.md has its cost).
  */
 export const REAL_NODES = process.env.FEDSIM_KUBE_REAL === '1';
