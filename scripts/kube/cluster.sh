@@ -226,9 +226,11 @@ down() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   up)
-    regions="eu-west,us-east"; kwok=0
-    while [ $# -gt 0 ]; do case "$1" in --regions) regions="$2"; shift 2 ;; --kwok) kwok=1; shift ;; --no-nodes) regions=""; shift ;; *) die "unknown option $1" ;; esac; done
-    "$here/build.sh"
+    regions="eu-west,us-east"; kwok=0; build=1
+    while [ $# -gt 0 ]; do case "$1" in
+      --regions) regions="$2"; shift 2 ;; --kwok) kwok=1; shift ;; --no-nodes) regions=""; shift ;; --no-build) build=0; shift ;;
+      *) die "unknown option $1" ;; esac; done
+    [ $build = 1 ] && "$here/build.sh"
     t0=$SECONDS
     pki; control_plane; say "control plane ready"
     [ $kwok = 1 ] && kwok_up

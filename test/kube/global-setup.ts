@@ -4,18 +4,17 @@ import { projectRoot } from '../../src/paths.js';
 import { CATALOG } from '../../src/runtime/catalog.js';
 import { ensureEngine } from '../../src/runtime/engine.js';
 import { buildImages, localTag } from '../../src/runtime/images.js';
-import { REAL_REGIONS } from './cluster.js';
+import { REAL_NODES, REAL_REGIONS } from './cluster.js';
 
 /**
  * The Kubernetes tier's cluster: built (cached by version under ~/.cache/fedsim/kubernetes), started
- * once for all its files (control plane, KWOK, a real kubelet node per region of REAL_REGIONS), given
- * fedsim's images, and stopped after them. Its node containers are not fedsim-labelled, so no
+ * once for all its files (control plane and KWOK; with FEDSIM_KUBE_REAL=1 also a real kubelet node
+ * per region of REAL_REGIONS, given fedsim's images), and stopped after them. Its node containers are not fedsim-labelled, so no
  * federation teardown touches them; its own stop removes them.
  */
 export async function setup(): Promise<() => Promise<void>> {
   const say = (line: string) => process.stderr.write(`[kube setup] ${line}\n`);
-  const engine = await ensureEngine(say);
-  await buildImages(engine, say);
+  if (REAL_NODES) await buildImages(await ensureEngine(say), say);
   const script = join(projectRoot, 'scripts/kube/cluster.sh');
   const run = (...args: string[]) => {
     const r = spawnSync('bash', [script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -25,8 +24,12 @@ export async function setup(): Promise<() => Promise<void>> {
     run('down');
   };
   try {
-    run('up', '--kwok', '--regions', REAL_REGIONS.join(','));
-    run('load', localTag(CATALOG.cassandra), localTag(CATALOG.toxiproxy));
+    if (REAL_NODES) {
+      run('up', '--kwok', '--regions', REAL_REGIONS.join(','));
+      run('load', localTag(CATALOG.cassandra), localTag(CATALOG.toxiproxy));
+    } else {
+      run('up', '--kwok', '--no-nodes');
+    }
   } catch (err) {
     await stop();
     throw err;
