@@ -1,29 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { checkRun } from '../checkers/all.js';
 import type { Verdict } from '../checkers/verdict.js';
-import { parseWith, readDocument } from '../common/document.js';
+import { readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
-import { loadFaultLog } from '../faults/log.js';
-import { loadAlerts } from '../monitoring/alerts.js';
-import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
-import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
-import { loadHistory } from '../workload/history.js';
+import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import type { CommandContext } from './context.js';
+import { judgeApart } from './judge.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
-
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
-const Expectations = z.looseObject({
-  expect: ExpectSchema.default(ExpectSchema.parse({})),
-  workloads: z.array(UserWorkloadSchema).default([]),
-});
-
-function expectOf(file: string): { expect: Expect; workloads: UserWorkload[] } {
-  return parseWith(Expectations, readDocument(file), file);
-}
 
 /** A file given on the command line must be there; one looked for beside the history may be absent. */
 function beside(given: string | undefined, dir: string, name: string): string | undefined {
@@ -47,28 +32,23 @@ export async function checkCommand(
 ): Promise<void> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
   if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
-  const history = await loadHistory(file);
-  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const dir = dirname(file);
   const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
-  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
-  const expect = scenario?.expect;
-  const workloads = scenario?.workloads ?? [];
-  const verdicts = checkRun(
-    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined },
-    expect ? checkOptions(expect, workloads) : {},
-  );
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
-  const judged = verdicts.some((v) => v.status !== 'unknown');
-  const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
+  // A scenario named on the command line is checked whole, as `validate` and `run` would check it
+  // (a file of expectations only, with no topology, is read for those).
+  if (opts.scenario && isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
+  const judged = await judgeApart({ history: file, faults: faultsFile, scenario: scenarioFile, alerts: alertsFile });
+  for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  const { verdicts, expected } = judged;
+  const judgedAny = verdicts.some((v) => v.status !== 'unknown');
+  const passed = expected ? expected.every((e) => e.holds) : judgedAny && !verdicts.some((v) => v.status === 'fail');
   if (opts.json)
-    ctx.out(`${JSON.stringify({ passed, warnings: history.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
+    ctx.out(`${JSON.stringify({ passed, warnings: judged.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
-    const out: string[] = [`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`];
+    const out: string[] = [`${file}: ${judged.operations} operations, ${judged.faults} fault(s), ${against}\n`];
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
     if (expected) {
@@ -82,7 +62,7 @@ export async function checkCommand(
       );
     } else {
       for (const v of verdicts) out.push(line(v));
-      if (!judged) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
+      if (!judgedAny) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
     }
     ctx.out(out.join(''));
   }
