@@ -29,6 +29,7 @@ const federationModule = () => import('./commands/federation.js');
 const imagesModule = () => import('./commands/images.js');
 const runModule = () => import('./commands/run.js');
 const watchModule = () => import('./commands/watch.js');
+const libraryModule = () => import('./commands/library.js');
 
 /** The command line as typed, after `fedsim`: which command a usage error is about. */
 const typed = process.argv.slice(2);
@@ -61,6 +62,12 @@ program
   .option('--seed <n>', "replay a run's random choices")
   .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
   .action(lazy(runModule, (m) => m.demoCommand));
+
+program
+  .command('scenarios')
+  .description('list the library of scenarios, each with what it shows (`fedsim demo --scenario NAME` runs one)')
+  .option('--json', 'print as JSON')
+  .action(lazy(libraryModule, (m) => m.scenariosCommand));
 
 program
   .command('doctor')

@@ -60,6 +60,21 @@ describe('usage', { timeout: 120_000 }, () => {
   });
 });
 
+describe('the library', { timeout: 60_000 }, () => {
+  it('fedsim scenarios lists every library scenario with what it shows, and as JSON', () => {
+    const names = ['centralized-vs-federated', 'node-failover', 'voedger-federation'];
+    const plain = fedsim(['scenarios']);
+    expect(plain.code).toBe(0);
+    for (const n of names) expect(plain.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
+    const json = JSON.parse(fedsim(['scenarios', '--json']).stdout) as { name: string; file: string; description: string }[];
+    expect(json.map((s) => s.name)).toEqual(expect.arrayContaining(names));
+    for (const s of json) {
+      expect(s.description, s.name).not.toBe('');
+      expect(fedsim(['validate', s.file]).code, s.name).toBe(0);
+    }
+  });
+});
+
 describe('paths', { timeout: 120_000 }, () => {
   it("reads a relative path from where the user stands, through the clone's ./fedsim too", async () => {
     // A run folder in the user's folder, and one of the same name in fedsim's folder's place: the user's counts.
