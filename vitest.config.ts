@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { isDriverRefreshBug } from './src/runtime/cql.js';
 
-// Two projects: `unit` (pure parts and the CLI on bad input or saved runs, no engine) and `engine` (real Docker engine, real databases).
+// Three projects: `unit` (pure parts and the CLI on bad input or saved runs, no engine), `browser` (the
+// report in headless Chromium, no engine) and `engine` (real Docker engine, real databases).
 // Engine tests share one engine and its images; they run one file at a time so a 2-core machine is
 // not asked to start several federations at once.
 export default defineConfig({
@@ -13,6 +14,10 @@ export default defineConfig({
       // No Docker engine needed: the CLI's tests run the built CLI with DOCKER_HOST pointing nowhere.
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' }, globalSetup: ['test/unit/build.ts'] },
+      },
+      // report.html in headless Chromium (Debian's chromium; scripts/test.sh installs it). No engine.
+      {
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false, globalSetup: ['test/unit/build.ts'] },
       },
       {
         test: {

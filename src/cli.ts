@@ -30,6 +30,7 @@ const imagesModule = () => import('./commands/images.js');
 const runModule = () => import('./commands/run.js');
 const watchModule = () => import('./commands/watch.js');
 const libraryModule = () => import('./commands/library.js');
+const reportModule = () => import('./commands/report.js');
 
 /** The command line as typed, after `fedsim`: which command a usage error is about. */
 const typed = process.argv.slice(2);
@@ -186,6 +187,12 @@ program
   .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
   .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
   .action(lazy(checkModule, (m) => m.checkCommand));
+program
+  .command('report')
+  .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
+  .argument('<run>', 'a run folder, or the history.jsonl of a run')
+  .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
+  .action(lazy(reportModule, (m) => m.reportCommand));
 
 program
   .command('watch')

@@ -65,6 +65,43 @@ request_timeout: 10000ms
 YAML
 printf 'dc=%s\nrack=%s\n' "${FEDSIM_DC:-dc1}" "${FEDSIM_RACK:-rack1}" > /etc/cassandra/cassandra-rackdc.properties
 
+# --- A light node for a test federation: the topology's per-cluster `tuning` (docs/OPERATIONS.md,
+# "Lighter nodes"; measured in bench/RESULTS.md). As ccm, Cassandra's dtests and testcontainers do.
+# FEDSIM_PROCESSORS (0: the machine's): what the JVM (GC and compiler threads) and Cassandra (its
+# pools, Netty's event loops) size themselves for; six nodes on two cores must not each think they
+# own both. FEDSIM_LIGHT=1: small request and flush pools, no background work a short test run
+# never needs. FEDSIM_CDS=1: map the class-data sharing archive fedsim-cds built into the image
+# (start-up is CPU-bound; every class not parsed and verified again is saved on every node).
+light_jvm=""
+if [ "${FEDSIM_PROCESSORS:-0}" != 0 ]; then
+  light_jvm="-XX:ActiveProcessorCount=${FEDSIM_PROCESSORS} -Dcassandra.available_processors=${FEDSIM_PROCESSORS}"
+fi
+if [ "${FEDSIM_LIGHT:-0}" = 1 ]; then
+  cat >> /etc/cassandra/cassandra.yaml <<'YAML'
+concurrent_reads: 4
+concurrent_writes: 4
+concurrent_counter_writes: 2
+concurrent_materialized_view_writes: 2
+concurrent_compactors: 1
+memtable_flush_writers: 1
+native_transport_max_threads: 16
+key_cache_save_period: 0s
+counter_cache_save_period: 0s
+index_summary_resize_interval: null
+dynamic_snitch_update_interval: 1000ms
+YAML
+fi
+cds=/opt/cassandra/cds.jsa
+# The jamm and Prometheus agents only measure and read (no class transformed): archiving with them is sound.
+cds_agents="-XX:+UnlockDiagnosticVMOptions -XX:+AllowArchivingWithJavaAgent"
+if [ -n "${FEDSIM_CDS_DUMP:-}" ]; then
+  light_jvm="$light_jvm $cds_agents -XX:ArchiveClassesAtExit=$cds"
+elif [ "${FEDSIM_CDS:-0}" = 1 ] && [ -e "$cds" ]; then
+  light_jvm="$light_jvm $cds_agents -XX:SharedArchiveFile=$cds -Xshare:auto"
+fi
+FEDSIM_JVM_EXTRA="$light_jvm ${FEDSIM_JVM_EXTRA:-}"
+# --- end of the light node
+
 lib=/opt/cassandra/lib
 jamm="$(ls $lib/jamm-*.jar | head -1)"
 exporter="$(ls $lib/jmx_prometheus_javaagent-*.jar | head -1)"
@@ -77,4 +114,4 @@ exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped 
   -Dlogback.configurationFile=/etc/cassandra/logback.xml -Dcassandra.logdir=/var/log/cassandra \
   -Dcassandra.storagedir=/var/lib/cassandra -Dcassandra.jmx.local.port=7199 \
   -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=2000 \
-  -cp "/etc/cassandra:$lib/*" org.apache.cassandra.service.CassandraDaemon
+  -cp "$lib/*:/etc/cassandra" org.apache.cassandra.service.CassandraDaemon

@@ -1,20 +1,61 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { checkRun } from '../checkers/all.js';
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
-import { readDocument } from '../common/document.js';
+import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
+import { loadFaultLog } from '../faults/log.js';
+import { loadAlerts } from '../monitoring/alerts.js';
+import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
+import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
+import { loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
 import { judgeApart } from './judge.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
+
+/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
+const Expectations = z.looseObject({
+  expect: ExpectSchema.default(ExpectSchema.parse({})),
+  workloads: z.array(UserWorkloadSchema).default([]),
+});
+
+function expectOf(file: string): { expect: Expect; workloads: UserWorkload[] } {
+  return parseWith(Expectations, readDocument(file), file);
+}
 
 /** A file given on the command line must be there; one looked for beside the history may be absent. */
 function beside(given: string | undefined, dir: string, name: string): string | undefined {
   if (given && !existsSync(given)) throw new FedsimError(`${given}: no such file.`);
   const file = given ?? join(dir, name);
   return existsSync(file) ? file : undefined;
+}
+
+/** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
+export async function judgeSavedRun(path: string, opts: { faults?: string; scenario?: string; alerts?: string }) {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
+  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
+  const history = await loadHistory(file);
+  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  const dir = dirname(file);
+  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
+  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
+  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
+  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
+  const alerts = alertsFile ? loadAlerts(alertsFile) : undefined;
+  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const expect = scenario?.expect;
+  const workloads = scenario?.workloads ?? [];
+  const verdicts = checkRun({ history, faults, alerts }, expect ? checkOptions(expect, workloads) : {});
+  // The run's noise floor, as the run judged beside it (absent in runs before fedsim measured it).
+  const floorFile = join(dir, 'floor.json');
+  const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as NoiseFloor) : undefined;
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads, floor);
+  return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
 }
 
 /**
@@ -39,7 +80,15 @@ export async function checkCommand(
   // A scenario named on the command line is checked whole, as `validate` and `run` would check it
   // (a file of expectations only, with no topology, is read for those).
   if (opts.scenario && isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
-  const judged = await judgeApart({ history: file, faults: faultsFile, scenario: scenarioFile, alerts: alertsFile });
+  // Judged in a thread of its own (judge.ts): what judgeSavedRun does, in a smaller peak of memory.
+  const floorFile = join(dir, 'floor.json');
+  const judged = await judgeApart({
+    history: file,
+    faults: faultsFile,
+    scenario: scenarioFile,
+    alerts: alertsFile,
+    floor: existsSync(floorFile) ? floorFile : undefined,
+  });
   for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const { verdicts, expected } = judged;
   const judgedAny = verdicts.some((v) => v.status !== 'unknown');

@@ -1,9 +1,9 @@
-import type Docker from 'dockerode';
 import { z } from 'zod';
 import { readDocument } from '../common/document.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { up } from '../runtime/bringup.js';
+import type { ContainerSummary } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
 import { federationNames, removeFederation } from '../runtime/removal.js';
@@ -81,15 +81,15 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
   const names = name ? [name] : await federationNames(engine);
   const out: { name: string; containers: NodeStatus[]; urls?: Record<string, string> }[] = [];
   for (const n of names) {
-    const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
+    const containers = await engine.containers(labelFilter(n));
     if (name && containers.length === 0)
       throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
     // A gateway's ports, named by the proxy they lead to (the plan travels on the gateway's labels).
-    const gw = containers.find((c) => c.Labels[LABEL.role] === 'gateway' && c.Labels[LABEL.topology]);
+    const gw = containers.find((c) => c.labels[LABEL.role] === 'gateway' && c.labels[LABEL.topology]);
     const plan = gw
       ? (() => {
           try {
-            return planFederation(TopologySchema.parse(JSON.parse(gw.Labels[LABEL.topology]!)), n, Number(gw.Labels['io.fedsim.slot']));
+            return planFederation(TopologySchema.parse(JSON.parse(gw.labels[LABEL.topology]!)), n, Number(gw.labels[LABEL.slot]));
           } catch {
             return undefined;
           }
@@ -103,30 +103,32 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
     // A replica's ports are published by its network namespace: shown on the replica's line, named.
     const publishedBy = new Map(
       containers
-        .filter((c) => c.Labels[LABEL.role] === 'netns')
+        .filter((c) => c.labels[LABEL.role] === 'netns')
         .map((c) => [
-          c.Labels[LABEL.node],
-          c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.service]}:${p.PrivatePort}`),
+          c.labels[LABEL.node],
+          c.ports.filter((p) => p.published).map((p) => `${p.ip}:${p.published}->${c.labels[LABEL.service]}:${p.private}`),
         ]),
     );
     out.push({
       name: n,
       containers: containers
-        .filter((c) => c.Labels[LABEL.role] !== 'netns')
+        .filter((c) => c.labels[LABEL.role] !== 'netns')
         .map((c) => ({
-          name: c.Labels[LABEL.node] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
-          role: c.Labels[LABEL.role] ?? '?',
-          region: c.Labels[LABEL.region] ?? '',
-          cluster: c.Labels[LABEL.cluster],
-          service: c.Labels[LABEL.service],
-          state: nodeStateOfContainer(c.State),
+          name: c.labels[LABEL.node] ?? c.name,
+          role: c.labels[LABEL.role] ?? '?',
+          region: c.labels[LABEL.region] ?? '',
+          cluster: c.labels[LABEL.cluster],
+          service: c.labels[LABEL.service],
+          state: nodeStateOfContainer(c.state),
           ports:
-            c.Labels[LABEL.role] === 'service'
-              ? (publishedBy.get(c.Labels[LABEL.node]) ?? [])
-              : c.Ports.filter((p) => p.PublicPort).map(
-                  (p) =>
-                    `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.role] === 'gateway' ? gatewayPort(c.Labels[LABEL.region] ?? '', p.PrivatePort) : p.PrivatePort}`,
-                ),
+            c.labels[LABEL.role] === 'service'
+              ? (publishedBy.get(c.labels[LABEL.node]) ?? [])
+              : c.ports
+                  .filter((p) => p.published)
+                  .map(
+                    (p) =>
+                      `${p.ip}:${p.published}->${c.labels[LABEL.role] === 'gateway' ? gatewayPort(c.labels[LABEL.region] ?? '', p.private) : p.private}`,
+                  ),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
       urls: monitoringUrlsOf(containers),
@@ -153,11 +155,11 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
 }
 
 /** Prometheus' and Alertmanager's URLs on this machine, for a monitored federation. */
-function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, string> | undefined {
+function monitoringUrlsOf(containers: ContainerSummary[]): Record<string, string> | undefined {
   const url = (role: string, port: number) => {
-    const c = containers.find((x) => x.Labels[LABEL.role] === role);
-    const p = c?.Ports.find((x) => x.PrivatePort === port && x.PublicPort);
-    return p ? `http://127.0.0.1:${p.PublicPort}` : c ? `(${c.State})` : undefined;
+    const c = containers.find((x) => x.labels[LABEL.role] === role);
+    const p = c?.ports.find((x) => x.private === port && x.published);
+    return p ? `http://127.0.0.1:${p.published}` : c ? `(${c.state})` : undefined;
   };
   const prometheus = url('prometheus', PROMETHEUS_PORT);
   if (!prometheus) return undefined;
@@ -199,8 +201,8 @@ export async function gcCommand(ctx: CommandContext): Promise<void> {
     containers += removed.containers;
     networks += removed.networks;
   }
-  const volumes = (await engine.docker.listVolumes({ filters: labelFilter() })).Volumes ?? [];
-  for (const v of volumes) await engine.docker.getVolume(v.Name).remove({ force: true });
+  const volumes = await engine.volumes(labelFilter());
+  for (const v of volumes) await engine.removeVolume(v.name, { force: true });
   ctx.out(
     `gc: removed ${containers} containers, ${networks} networks, ${volumes.length} volumes${names.length ? ` of ${names.join(', ')}` : ''}\n`,
   );

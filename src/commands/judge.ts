@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
@@ -18,6 +19,8 @@ export interface JudgeFiles {
   faults?: string;
   scenario?: string;
   alerts?: string;
+  /** The run's noise floor (floor.json), which the expectations are judged beside. */
+  floor?: string;
 }
 
 /** The verdict of a saved run, as plain data (it crosses from the judging thread). */
@@ -51,7 +54,9 @@ export async function judge(files: JudgeFiles): Promise<Judged> {
     faults: faults.length,
     warnings: history.warnings,
     verdicts,
-    expected: expect && expectations(expect, verdicts, workloads),
+    expected:
+      expect &&
+      expectations(expect, verdicts, workloads, files.floor ? (JSON.parse(readFileSync(files.floor, 'utf8')) as NoiseFloor) : undefined),
   };
 }
 

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
+import { VISUAL_FILES } from '../report/visuals.js';
 import type { Engine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
@@ -66,6 +68,7 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
     for (const x of r.reach) out(`    ${x.region.padEnd(16)} local ${fig(x.local).padEnd(16)} cross-region ${fig(x.remote)}`);
   }
   out(`run folder: ${result.dir} (summary.md first)`);
+  out(`report: ${join(result.dir, VISUAL_FILES.html)} (plots, the fault log, the timeline; opens from disk)`);
   if (!result.passed) process.exitCode = 1;
 }
 

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../clock.js';
 import { describeIssues } from '../common/document.js';
 import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect } from '../faults/effects.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
 import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
+import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
@@ -20,8 +22,6 @@ import { waitForServices } from './services.js';
  * record of it (spec, effects, times) is a labelled Docker volume. So another process, or a later
  * one after a crash, can list, undo or heal what this one injected.
  */
-const FAULT_LABEL = 'io.fedsim.fault';
-
 interface StoredFault {
   id: string;
   spec: FaultSpec;
@@ -51,6 +51,8 @@ export interface FaultsOptions {
   clock?: Clock;
   log?: FaultLog;
   say?: Say;
+  /** Probe the nodes of each undone fault until they answer (its record's `answering`); `settled()` awaits it. */
+  probeAnswering?: boolean;
 }
 
 /** Parses a fault as a user wrote it; a problem is one sentence naming the field. */
@@ -62,30 +64,34 @@ export function parseFault(input: FaultSpec | FaultSpecInput): FaultSpec {
 
 type NodeState = 'running' | 'paused' | 'stopped' | 'missing';
 
+/** "Node answering again" is probed this often after an undo, for at most this long. */
+const ANSWERING_PROBE_MS = 100;
+const ANSWERING_LIMIT_MS = 180_000;
+
 async function nodeState(engine: Engine, container: string): Promise<NodeState> {
   try {
-    const s = (await engine.docker.getContainer(container).inspect()).State;
-    return s.Paused ? 'paused' : s.Running ? 'running' : 'stopped';
+    const s = await engine.inspect(container);
+    return s.paused ? 'paused' : s.running ? 'running' : 'stopped';
   } catch {
     return 'missing';
   }
 }
 
 async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
-  const c = engine.docker.getContainer(e.container);
-  const state = await nodeState(engine, e.container);
-  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${e.container}); is the federation whole?`);
+  const c = e.container;
+  const state = await nodeState(engine, c);
+  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${c}); is the federation whole?`);
   if (e.action === 'pause') {
-    if (state === 'running') await c.pause();
+    if (state === 'running') await engine.pause(c);
     return;
   }
-  if (state === 'paused') await c.unpause();
+  if (state === 'paused') await engine.unpause(c);
   const running = state !== 'stopped';
-  if (e.action === 'kill' && running) await c.kill({ signal: 'SIGKILL' });
-  if (e.action === 'stop' && running) await c.stop({ t: 30 });
-  if (e.action === 'restart') await c.restart({ t: 30 });
+  if (e.action === 'kill' && running) await engine.kill(c);
+  if (e.action === 'stop' && running) await engine.stop(c, 30);
+  if (e.action === 'restart') await engine.restart(c, 30);
   if (e.action === 'wipe') {
-    if (running) await c.kill({ signal: 'SIGKILL' });
+    if (running) await engine.kill(c);
     await markForWipe(engine, e.container);
   }
 }
@@ -93,13 +99,12 @@ async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
 /** Brings a node back to running; true if something had to be done. */
 async function restoreNode(engine: Engine, container: string): Promise<'started' | 'unpaused' | undefined> {
   const state = await nodeState(engine, container);
-  const c = engine.docker.getContainer(container);
   if (state === 'paused') {
-    await c.unpause();
+    await engine.unpause(container);
     return 'unpaused';
   }
   if (state === 'stopped') {
-    await c.start();
+    await engine.start(container);
     return 'started';
   }
   return undefined;
@@ -113,6 +118,10 @@ export class Faults {
   /** The records of faults this process injected, for the fault log. */
   private readonly records = new Map<string, FaultRecord>();
   private readonly gateways: Map<string, GatewayApi>;
+  /** Probes of nodes answering again after an undo, still running. */
+  private readonly probes = new Set<Promise<void>>();
+  private readonly probing = new AbortController();
+  private readonly probeAnswering: boolean;
 
   constructor(
     readonly fed: Federation,
@@ -121,6 +130,7 @@ export class Faults {
     this.clock = opts.clock ?? new Clock();
     this.log = opts.log;
     this.say = opts.say ?? (() => undefined);
+    this.probeAnswering = opts.probeAnswering ?? false;
     this.gateways = new Map(fed.plan.gateways.map((g) => [g.region, new GatewayApi(g.region, fed.gatewayApis[g.region]!)]));
   }
 
@@ -181,6 +191,7 @@ export class Faults {
     if (instant) record.undone = record.effect;
     this.log?.write(record);
     this.say(`fault ${id}: ${describeFault(record)} in effect after ${(record.effect.t - record.asked.t).toFixed(0)} ms`);
+    if (instant) this.watchAnswering(record);
     if (spec.for !== undefined && !instant) {
       const timer = setTimeout(() => {
         this.timers.delete(id);
@@ -244,7 +255,43 @@ export class Faults {
     record.undone = this.clock.at();
     this.log?.write(record);
     this.say(`fault ${id}: ${describeFault(record)} undone`);
+    this.watchAnswering(record);
     return record;
+  }
+
+  /**
+   * Probes each database node the fault acted on at its own address (the host reaches the
+   * container networks; no gateway, no driver session) until all answer CQL, then stamps the
+   * record's `answering`: when the database was back, whatever its clients did.
+   */
+  private watchAnswering(record: FaultRecord): void {
+    const mine = new Set(record.nodes);
+    const nodes = this.fed.plan.nodes.filter((n) => mine.has(n.name));
+    if (!this.probeAnswering || !nodes.length || record.undone === undefined) return;
+    const signal = this.probing.signal;
+    const until = performance.now() + ANSWERING_LIMIT_MS;
+    const probe = async (address: string): Promise<boolean> => {
+      while (!signal.aborted && performance.now() < until) {
+        if (await answersCql(`${address}:9042`, 500)) return true;
+        await sleep(ANSWERING_PROBE_MS, signal);
+      }
+      return false;
+    };
+    const running = Promise.all(nodes.map((n) => probe(n.address))).then((answered) => {
+      if (!answered.every(Boolean)) return;
+      record.answering = this.clock.at();
+      this.log?.write(record);
+      this.say(
+        `fault ${record.id}: its nodes answer CQL again, ${((record.answering.t - record.undone!.t) / 1000).toFixed(1)} s after the undo`,
+      );
+    });
+    this.probes.add(running);
+    void running.finally(() => this.probes.delete(running));
+  }
+
+  /** Resolves once every probe of nodes answering again has ended. */
+  async settled(): Promise<void> {
+    while (this.probes.size) await Promise.all([...this.probes]);
   }
 
   /** Every active fault of the federation, whichever process injected it. */
@@ -323,8 +370,9 @@ export class Faults {
     );
   }
 
-  /** Stops this process's timers without undoing anything (the faults stay until heal). */
+  /** Stops this process's timers and probes without undoing anything (the faults stay until heal). */
   release(): void {
+    this.probing.abort();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -334,27 +382,20 @@ export class Faults {
   }
 
   private async store(f: StoredFault): Promise<void> {
-    await this.engine.docker.createVolume({
-      Name: this.volumeName(f.id),
-      Labels: federationLabels(this.fed.name, { [LABEL.role]: 'fault', [FAULT_LABEL]: JSON.stringify(f) }),
-    });
+    await this.engine.createVolume(
+      this.volumeName(f.id),
+      federationLabels(this.fed.name, { [LABEL.role]: 'fault', [LABEL.fault]: JSON.stringify(f) }),
+    );
   }
 
   private async drop(id: string): Promise<void> {
-    await this.engine.docker
-      .getVolume(this.volumeName(id))
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+    await this.engine.removeVolume(this.volumeName(id));
   }
 
   private async stored(): Promise<StoredFault[]> {
-    const res = await this.engine.docker.listVolumes({
-      filters: { label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] },
-    });
-    return (res.Volumes ?? [])
-      .map((v) => JSON.parse(v.Labels?.[FAULT_LABEL] ?? 'null') as StoredFault | null)
+    const volumes = await this.engine.volumes({ label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] });
+    return volumes
+      .map((v) => JSON.parse(v.labels[LABEL.fault] ?? 'null') as StoredFault | null)
       .filter((f): f is StoredFault => f !== null)
       .sort((a, b) => a.asked.localeCompare(b.asked));
   }
