@@ -2,8 +2,10 @@
  * Checker cost: every checker over generated histories of 10^5 and 10^6 operations (and 10^7 with
  * --huge), each size in its own process so its peak memory is its own, and each checker timed.
  * Then a 10^6 history written to JSONL and, in a fresh process, loaded and checked as `fedsim check`
- * does. Target (10^6): <= 3 s, <= 500 MB.
+ * does, and then given to `fedsim check` itself (the CLI in a fresh process, modules and all).
+ * Target (10^6): <= 3 s, <= 500 MB.
  *   node dist/bench/checker.js [--huge]
+ *   node dist/bench/checker.js --child-load FILE | --child-cli FILE   (one saved history)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -127,6 +129,18 @@ if (mode === '--child') {
   console.log(
     `${h.ops.length.toExponential(0).padEnd(6)} ops from JSONL: load ${load.toFixed(2)} s + check ${((performance.now() - t1) / 1000).toFixed(2)} s, peak RSS ${mb()} MB (what \`fedsim check\` does); ${verdicts.map((v) => `${v.checker} ${v.status}`).join(', ')}`,
   );
+} else if (mode === '--child-cli') {
+  // `fedsim check FILE` itself, in this process: its peak memory counts the CLI's own modules and
+  // the judging thread, and the time runs from before the CLI loads to its exit.
+  const t0 = performance.now();
+  process.argv = [process.argv[0]!, 'fedsim', 'check', size!];
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.on('exit', (code) =>
+    console.error(
+      `1e+6   ops, \`fedsim check FILE\`: ${((performance.now() - t0) / 1000).toFixed(2)} s from start to exit ${code}, peak RSS ${mb()} MB`,
+    ),
+  );
+  void import('../src/cli.js');
 } else {
   const sizes = [100_000, 1_000_000, ...(process.argv.includes('--huge') ? [10_000_000] : [])];
   for (const n of sizes) {
@@ -141,6 +155,8 @@ if (mode === '--child') {
     spawnSync(process.execPath, [process.argv[1]!, '--child-write', '1000000', file], { stdio: 'inherit' });
     const r = spawnSync(process.execPath, [process.argv[1]!, '--child-load', file], { encoding: 'utf8' });
     process.stdout.write(r.stdout || r.stderr);
+    const cli = spawnSync(process.execPath, [process.argv[1]!, '--child-cli', file], { encoding: 'utf8' });
+    process.stdout.write(cli.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

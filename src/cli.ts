@@ -1,35 +1,60 @@
 #!/usr/bin/env node
 // First: keeps a Ctrl-C that comes while the rest loads (see signals.ts).
 import './signals.js';
-import { Command, Option } from 'commander';
-import { checkCommand } from './commands/check.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import { type CommandContext, processContext } from './commands/context.js';
-import { doctorCommand } from './commands/doctor.js';
-import { endpointsCommand } from './commands/endpoints.js';
-import { execCommand } from './commands/exec.js';
-import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
-import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
-import { imagesBuildCommand, imagesCommand } from './commands/images.js';
-import { reportCommand } from './commands/report.js';
-import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
-import { watchCommand } from './commands/watch.js';
+import { DEMO_SCENARIO } from './commands/library.js';
 import { FedsimError, reason } from './errors.js';
 import { faultOptions, targetHelp } from './faults/docs.js';
 import { FAULT_KINDS } from './faults/kinds.js';
+import { projectRoot } from './paths.js';
 
 const ctx = processContext();
-/** A command as commander calls it: its arguments and options, after the one context. */
-const withContext =
-  <A extends unknown[]>(command: (ctx: CommandContext, ...args: A) => Promise<void>) =>
-  (...args: A) =>
-    command(ctx, ...args);
+/**
+ * A command as commander calls it: its module loaded only when it runs (so `fedsim check` loads no
+ * engine client, driver or dashboard), then called with its arguments and options after the context.
+ */
+const lazy =
+  <M, A extends unknown[]>(load: () => Promise<M>, command: (m: M) => (ctx: CommandContext, ...args: A) => Promise<void>) =>
+  async (...args: A) =>
+    command(await load())(ctx, ...args);
+const checkModule = () => import('./commands/check.js');
+const doctorModule = () => import('./commands/doctor.js');
+const endpointsModule = () => import('./commands/endpoints.js');
+const execModule = () => import('./commands/exec.js');
+const faultsModule = () => import('./commands/faults.js');
+const federationModule = () => import('./commands/federation.js');
+const imagesModule = () => import('./commands/images.js');
+const runModule = () => import('./commands/run.js');
+const watchModule = () => import('./commands/watch.js');
+const libraryModule = () => import('./commands/library.js');
+const reportModule = () => import('./commands/report.js');
+
+/** The command line as typed, after `fedsim`: which command a usage error is about. */
+const typed = process.argv.slice(2);
 
 /** Where a federation lives: Docker (the default) or a Kubernetes cluster (docs/KUBERNETES.md). */
 const engineOption = () => new Option('--engine <engine>', 'docker or kubernetes (default: docker)').env('FEDSIM_ENGINE');
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
-  .showHelpAfterError('(run fedsim --help for the commands)');
+  .version(JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version, '-V, --version', 'print the version')
+  // Usage errors (an unknown option or command, a missing argument) exit 2, as bad input does, not
+  // 1 (an expectation failed): thrown as a CommanderError and handled below. Inherited by every command.
+  .exitOverride()
+  .configureOutput({
+    outputError: (text, write) => {
+      const command = program.commands.find((c) => typed.includes(c.name()));
+      const said = text
+        .replace(/^error: /, '')
+        .trim()
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\.$/, '');
+      write(`fedsim: ${said}; see fedsim ${command ? `${command.name()} ` : ''}--help.\n`);
+    },
+  });
 
 program
   .command('demo')
@@ -40,35 +65,41 @@ program
   .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
   .option('--seed <n>', "replay a run's random choices")
   .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
-  .action(withContext(demoCommand));
+  .action(lazy(runModule, (m) => m.demoCommand));
+
+program
+  .command('scenarios')
+  .description('list the library of scenarios, each with what it shows (`fedsim demo --scenario NAME` runs one)')
+  .option('--json', 'print as JSON')
+  .action(lazy(libraryModule, (m) => m.scenariosCommand));
 
 program
   .command('doctor')
   .description('check Node, the Docker engine (installing and starting one as root on Debian) and the images')
   .option('--json', 'print the findings as JSON')
-  .action(withContext(doctorCommand));
+  .action(lazy(doctorModule, (m) => m.doctorCommand));
 
 const images = program
   .command('images')
   .description('list every component image: source, tag, present or not')
   .option('--json', 'print as JSON')
-  .action(withContext(imagesCommand));
+  .action(lazy(imagesModule, (m) => m.imagesCommand));
 images
   .command('build')
   .description('build the local images that are missing (each keyed by a hash of its recipe)')
   .argument('[components...]', 'only these components (and the base they need)')
-  .action(withContext(imagesBuildCommand));
+  .action(lazy(imagesModule, (m) => m.imagesBuildCommand));
 
 program
   .command('validate')
   .description('check a topology or scenario file; touches no engine')
   .argument('<file>')
-  .action(withContext(validateCommand));
+  .action(lazy(federationModule, (m) => m.validateCommand));
 program
   .command('schema')
   .description('print the JSON Schema of topology files, or of scenario files with --scenario (for editors)')
   .option('--scenario', 'the scenario schema')
-  .action(withContext(schemaCommand));
+  .action(lazy(federationModule, (m) => m.schemaCommand));
 program
   .command('up')
   .description('bring a federation up from a topology file and leave it running')
@@ -81,7 +112,7 @@ program
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig (default: KUBECONFIG, else ~/.kube/config)')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context (default: its current one)")
-  .action(withContext(upCommand));
+  .action(lazy(federationModule, (m) => m.upCommand));
 program
   .command('status')
   .description('federations that are up: containers, state, ports')
@@ -90,7 +121,7 @@ program
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
-  .action(withContext(statusCommand));
+  .action(lazy(federationModule, (m) => m.statusCommand));
 program
   .command('endpoints')
   .description(
@@ -100,7 +131,7 @@ program
   .option('--region <region>', 'only this region')
   .option('--json', 'print as JSON')
   .option('--env', "print the region's view as export lines (the first region without --region)")
-  .action(withContext(endpointsCommand));
+  .action(lazy(endpointsModule, (m) => m.endpointsCommand));
 program
   .command('exec')
   .description(
@@ -109,7 +140,7 @@ program
   .argument('<region>')
   .argument('<command...>', 'the command, after --')
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
-  .action(withContext(execCommand));
+  .action(lazy(execModule, (m) => m.execCommand));
 program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')
@@ -118,7 +149,7 @@ program
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
-  .action(withContext(downCommand));
+  .action(lazy(federationModule, (m) => m.downCommand));
 
 const fault = program
   .command('fault')
@@ -131,19 +162,19 @@ for (const o of faultOptions()) fault.option(o.flags, o.help);
 fault
   .option('--for <duration>', 'hold the fault this long, then undo it (Ctrl-C undoes it early)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
-  .action(withContext(faultCommand));
+  .action(lazy(faultsModule, (m) => m.faultCommand));
 program
   .command('faults')
   .description("list a federation's active faults, whichever process injected them")
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--json', 'print as JSON')
-  .action(withContext(faultsCommand));
+  .action(lazy(faultsModule, (m) => m.faultsCommand));
 program
   .command('heal')
   .description('undo every fault (toxics, proxies, nodes) and wait until the federation answers again')
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
-  .action(withContext(healCommand));
+  .action(lazy(faultsModule, (m) => m.healCommand));
 
 program
   .command('run')
@@ -155,7 +186,7 @@ program
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
-  .action(withContext(runCommand));
+  .action(lazy(runModule, (m) => m.runCommand));
 
 program
   .command('check')
@@ -167,20 +198,20 @@ program
   .option('--scenario <file>', 'the scenario whose expectations apply (default: scenario.json beside the history)')
   .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
   .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
-  .action(withContext(checkCommand));
+  .action(lazy(checkModule, (m) => m.checkCommand));
 program
   .command('report')
   .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
   .argument('<run>', 'a run folder, or the history.jsonl of a run')
   .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
-  .action(withContext(reportCommand));
+  .action(lazy(reportModule, (m) => m.reportCommand));
 
 program
   .command('watch')
   .description('the live dashboard of a federation that is up: node states and active faults (q stops watching, h heals)')
   .argument('[name]', 'the federation (default: the only one up)')
   .option('--no-ui', 'plain, timestamped lines instead of the dashboard')
-  .action(withContext(watchCommand));
+  .action(lazy(watchModule, (m) => m.watchCommand));
 
 program
   .command('gc')
@@ -188,7 +219,7 @@ program
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
-  .action(withContext(gcCommand));
+  .action(lazy(federationModule, (m) => m.gcCommand));
 
 /**
  * Resolves once everything written to stdout so far has been handed to the system: stdout to a pipe
@@ -203,6 +234,11 @@ try {
   await drained();
   process.exit();
 } catch (err) {
+  // Help and --version end here with exit 0; a usage error, already said by outputError, with 2.
+  if (err instanceof CommanderError) {
+    await drained();
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
   if (err instanceof FedsimError) {
     process.stderr.write(`fedsim: ${err.message}\n`);
     await drained();

@@ -10,9 +10,11 @@ import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
+import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
 import { loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
+import { judgeApart } from './judge.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
@@ -69,14 +71,33 @@ export async function checkCommand(
   path: string,
   opts: { faults?: string; scenario?: string; alerts?: string; json?: boolean },
 ): Promise<void> {
-  const { file, history, faults, scenarioFile, verdicts, expected } = await judgeSavedRun(path, opts);
-  const judged = verdicts.some((v) => v.status !== 'unknown');
-  const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
+  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
+  const dir = dirname(file);
+  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
+  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
+  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
+  // A scenario named on the command line is checked whole, as `validate` and `run` would check it
+  // (a file of expectations only, with no topology, is read for those).
+  if (opts.scenario && isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
+  // Judged in a thread of its own (judge.ts): what judgeSavedRun does, in a smaller peak of memory.
+  const floorFile = join(dir, 'floor.json');
+  const judged = await judgeApart({
+    history: file,
+    faults: faultsFile,
+    scenario: scenarioFile,
+    alerts: alertsFile,
+    floor: existsSync(floorFile) ? floorFile : undefined,
+  });
+  for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  const { verdicts, expected } = judged;
+  const judgedAny = verdicts.some((v) => v.status !== 'unknown');
+  const passed = expected ? expected.every((e) => e.holds) : judgedAny && !verdicts.some((v) => v.status === 'fail');
   if (opts.json)
-    ctx.out(`${JSON.stringify({ passed, warnings: history.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
+    ctx.out(`${JSON.stringify({ passed, warnings: judged.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
   else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
-    const out: string[] = [`${file}: ${history.ops.length} operations, ${faults.length} fault(s), ${against}\n`];
+    const out: string[] = [`${file}: ${judged.operations} operations, ${judged.faults} fault(s), ${against}\n`];
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
     if (expected) {
@@ -90,7 +111,7 @@ export async function checkCommand(
       );
     } else {
       for (const v of verdicts) out.push(line(v));
-      if (!judged) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
+      if (!judgedAny) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
     }
     ctx.out(out.join(''));
   }

@@ -1,5 +1,5 @@
 import type { Say } from '../common/say.js';
-import { connectEngine, type Engine, ensureEngine } from '../runtime/engine.js';
+import type { Engine } from '../runtime/engine.js';
 import { interruptController } from './interrupt.js';
 
 /**
@@ -30,7 +30,11 @@ export function processContext(): CommandContext {
     say,
     show: (line) => process.stderr.write(`${line}\n`),
     out: (text) => process.stdout.write(text),
-    engine: (opts) => (opts?.provision ? ensureEngine(say) : connectEngine()),
+    // Loaded when a command asks for it: `fedsim check` and `validate` never load the engine's client.
+    engine: async (opts) => {
+      const { connectEngine, ensureEngine } = await import('../runtime/engine.js');
+      return opts?.provision ? ensureEngine(say) : connectEngine();
+    },
     interrupt: (to = say, onFirst) => interruptController(to, onFirst),
   };
 }

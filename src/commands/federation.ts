@@ -184,6 +184,7 @@ function monitoringUrlsOf(containers: ContainerSummary[]): Record<string, string
 export async function downCommand(ctx: CommandContext, name: string | undefined, opts: EngineOptions & { all?: boolean }): Promise<void> {
   if (onKubernetes(opts)) return (await kubeCommands()).kubeDownCommand(ctx, name, opts);
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
+  if (name && opts.all) throw new FedsimError(`Either name the federation to take down (${name}) or pass --all, not both.`);
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
   ctx.interrupt(ctx.say, 'finishing the removal');
   const engine = await ctx.engine();

@@ -1,7 +1,5 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
-import { projectRoot } from '../paths.js';
 import { VISUAL_FILES } from '../report/visuals.js';
 import type { Engine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
@@ -11,6 +9,7 @@ import { runScenario } from '../scenarios/runner.js';
 import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
 import type { CommandContext } from './context.js';
+import { DEMO_SCENARIO, libraryScenario } from './library.js';
 
 export interface RunCommandOptions {
   out?: string;
@@ -20,12 +19,18 @@ export interface RunCommandOptions {
   ui?: boolean;
 }
 
+/** Bad options are said before anything else happens (no engine is reached for them). */
+function checkRunOptions(opts: RunCommandOptions): void {
+  if (opts.seed !== undefined && !(/^\d+$/.test(opts.seed) && Number(opts.seed) <= 2 ** 31))
+    throw new FedsimError(`--seed expects a whole number from 0 to 2147483648, got "${opts.seed}".`);
+  imageSourceFrom(opts.imageSource);
+}
+
 /**
  * Runs a loaded scenario, shown by the live dashboard on a terminal (plain, timestamped lines
  * without one, or with --no-ui), and prints the verdict; exit code 1 when an expectation fails.
  */
 async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
-  if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new FedsimError(`--seed expects a whole number, got "${opts.seed}".`);
   const live = dashboardWanted(opts.ui);
   const store = new ViewStore();
   const plain = plainLines(ctx.show);
@@ -72,11 +77,10 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
  * fails, 2 when the run itself could not be done, 130 on Ctrl-C.
  */
 export async function runCommand(ctx: CommandContext, file: string, opts: RunCommandOptions): Promise<void> {
+  checkRunOptions(opts);
   const loaded = loadScenario(file);
   await runAndReport(ctx, await ctx.engine(), loaded, opts);
 }
-
-export const DEMO_SCENARIO = 'voedger-federation';
 
 /**
  * `fedsim demo [--scenario NAME]`: the main job on a fresh machine. Sets up what is missing (the
@@ -84,12 +88,8 @@ export const DEMO_SCENARIO = 'voedger-federation';
  * Voedger federation losing its Main Cluster) and removes everything, also on Ctrl-C.
  */
 export async function demoCommand(ctx: CommandContext, opts: RunCommandOptions & { scenario?: string }): Promise<void> {
-  const name = opts.scenario ?? DEMO_SCENARIO;
-  const library = readdirSync(join(projectRoot, 'scenarios'))
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length));
-  if (!library.includes(name)) throw new FedsimError(`No library scenario "${name}"; the library has ${library.join(', ')}.`);
-  const loaded = loadScenario(join(projectRoot, 'scenarios', `${name}.yaml`));
+  checkRunOptions(opts);
+  const loaded = loadScenario(libraryScenario(opts.scenario ?? DEMO_SCENARIO));
   const engine = await ctx.engine({ provision: true });
   await runAndReport(ctx, engine, { ...loaded, scenario: { ...loaded.scenario, after: 'down' } }, opts);
 }

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { FedsimError } from '../errors.js';
+import { errnoSentence, FedsimError } from '../errors.js';
 
 /** `a.b[2].c` from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -32,19 +32,56 @@ export function describeIssues(error: z.ZodError): string {
   const at = formatPath(first.path);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
   const missing = first.code === 'invalid_type' && first.input === undefined;
-  return `${at ? `${at}: ` : ''}${missing ? `missing (expected ${first.expected})` : first.message}${more}`;
+  // zod's whole numbers are bounded by 2^53 before any bound of the field's own: not the user's concern.
+  const bound = first.code === 'too_big' ? first.maximum : first.code === 'too_small' ? first.minimum : undefined;
+  const unsafe = Math.abs(Number(bound)) === Number.MAX_SAFE_INTEGER;
+  const message = unsafe ? `too ${first.code === 'too_big' ? 'large' : 'small'} a number for this field` : first.message;
+  return `${at ? `${at}: ` : ''}${missing ? `missing (expected ${first.expected})` : message}${more}`;
 }
 
-/** Reads YAML or JSON text from a file; any problem is a FedsimError that names the file. */
-export function readDocument(file: string): unknown {
-  let text: string;
+/** The largest topology or scenario file fedsim reads. */
+const MAX_DOCUMENT = 1_000_000;
+
+/**
+ * Texts of files that cannot be read twice (a pipe such as `<(cat f)`, stdin as `-`, a device):
+ * `validate` looks at a document before loading it, and a second read of a pipe finds it empty.
+ */
+const readOnce = new Map<string, string>();
+
+/** A file's text, read once and at most MAX_DOCUMENT bytes whatever it is (/dev/zero ends too). */
+function readText(file: string): string {
+  const kept = readOnce.get(file);
+  if (kept !== undefined) return kept;
+  const stdin = file === '-';
+  let fd: number | undefined;
   try {
-    if (statSync(file).size > 1_000_000) throw new FedsimError(`${file}: larger than 1 MB; that is no topology or scenario file.`);
-    text = readFileSync(file, 'utf8');
+    fd = stdin ? 0 : openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new FedsimError(`${file}: a folder, not a file; give a topology or scenario file.`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(65_536);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (!n) break;
+      chunks.push(chunk.subarray(0, n));
+      size += n;
+      if (size > MAX_DOCUMENT) throw new FedsimError(`${file}: larger than 1 MB; that is no topology or scenario file.`);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (stdin || !st.isFile()) readOnce.set(file, text);
+    return text;
   } catch (err) {
     if (err instanceof FedsimError) throw err;
-    throw new FedsimError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path.`);
+    throw new FedsimError(`${file}: cannot be read: ${errnoSentence(err)}.`);
+  } finally {
+    if (fd !== undefined && !stdin) closeSync(fd);
   }
+}
+
+/** Reads YAML or JSON text from a file (`-`: stdin); any problem is a FedsimError that names the file. */
+export function readDocument(file: string): unknown {
+  const text = readText(file);
   if (text.includes('\u0000') || text.includes('\uFFFD')) throw new FedsimError(`${file}: not a text file; expected YAML or JSON.`);
   if (text.trim() === '') throw new FedsimError(`${file}: the file is empty; expected YAML or JSON.`);
   try {

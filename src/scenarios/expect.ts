@@ -23,7 +23,7 @@ export type AlertExpectation = z.output<typeof AlertExpectationSchema>;
 
 /** Options of the availability checker (checkers/availability.ts). */
 export const AvailabilityOptionsSchema = z.strictObject({
-  window: duration(3_600_000).default(1000).describe('width of the error-rate windows'),
+  window: duration(3_600_000, true).default(1000).describe('width of the error-rate windows'),
   maxErrorRate: z.number().min(0).max(1).optional().describe('highest share of failed or unknown operations over the run'),
   recoveryWithin: duration().optional().describe('each fault: success again within this long after it is undone'),
   untouched: z

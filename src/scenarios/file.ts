@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { parseWith, readDocument } from '../common/document.js';
+import { formatDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultSpec } from '../faults/spec.js';
@@ -27,6 +28,16 @@ export function loadScenario(file: string): LoadedScenario {
     if (!regions.has(r))
       throw new FedsimError(`${file}: workload.regions: unknown region "${r}"; the topology has ${topology.regions.join(', ')}.`);
   }
+  // A step at or after the end of the workload would never run: said now, not dropped in silence.
+  let previous = 0;
+  scenario.timeline.forEach((s, i) => {
+    const at = s.at ?? previous + (s.after ?? 0);
+    previous = at;
+    if (at >= scenario.workload.duration)
+      throw new FedsimError(
+        `${file}: timeline[${i}]: comes at ${formatDuration(at)}, when the workload (workload.duration ${formatDuration(scenario.workload.duration)}) is over; it would never run.`,
+      );
+  });
   const ks = scenario.workload.keyspace;
   if (ks && !topology.keyspaces.some((k) => k.name === ks))
     throw new FedsimError(`${file}: workload.keyspace: "${ks}" is not a keyspace of the topology.`);

@@ -30,15 +30,17 @@ const step = z
   });
 
 const nemesis = z.strictObject({
-  every: duration().describe('a random fault starts this often'),
-  for: duration().describe('how long each lasts'),
+  every: duration(undefined, true).describe('a random fault starts this often'),
+  for: duration(undefined, true).describe('how long each lasts'),
   faults: z.array(FaultSpecSchema).min(1, 'expected at least one fault to draw from'),
   start: duration().default(0).describe('first draw, from the end of the warm-up'),
   seed: z.number().int().min(0).optional().describe("default: the scenario's seed"),
 });
 
 const steady = z.strictObject({
-  window: duration().default(5000).describe('length of the steady-state windows: the end of the warm-up, and the end of the run'),
+  window: duration(undefined, true)
+    .default(5000)
+    .describe('length of the steady-state windows: the end of the warm-up, and the end of the run'),
   maxErrorRate: z.number().min(0).max(1).default(0),
   p99: duration(600_000).optional(),
 });

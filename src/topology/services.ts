@@ -45,7 +45,7 @@ export const ReadinessSchema = z
       }, 'expected a regular expression')
       .optional()
       .describe('ready when a line of the log matches this regular expression'),
-    timeout: duration(3_600_000).default(60_000).describe('give up (and fail `up`) after this long'),
+    timeout: duration(3_600_000, true).default(60_000).describe('give up (and fail `up`) after this long'),
   })
   .refine((r) => [r.tcp, r.http, r.command, r.log].filter((x) => x !== undefined).length === 1, {
     message: 'expected exactly one of tcp, http, command or log',

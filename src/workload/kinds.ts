@@ -67,7 +67,7 @@ export const CqlWorkloadSchema = z.strictObject({
   workspaces: z.number().int().min(1).max(10_000).default(4).describe('how many workspaces {{workspace}} draws from per region'),
   rate: z.number().min(0).max(100_000).default(10).describe('statements per second per region, at most; 0: as fast as they go'),
   concurrency: z.number().int().min(1).max(256).default(2),
-  timeout: duration(120_000).default(5000),
+  timeout: duration(120_000, true).default(5000),
 });
 export type CqlWorkload = z.output<typeof CqlWorkloadSchema>;
 
@@ -86,7 +86,7 @@ export const HttpProbeSchema = z.strictObject({
     .default(200)
     .describe('the status (or statuses) that count as ok'),
   rate: z.number().min(0.1).max(1000).default(2).describe('requests per second per region, at most'),
-  timeout: duration(120_000).default(2000),
+  timeout: duration(120_000, true).default(2000),
 });
 export type HttpProbe = z.output<typeof HttpProbeSchema>;
 

@@ -52,7 +52,7 @@ export const WorkloadSchema = z.strictObject({
       'operations per second per region, at most (slots missed while requests were slow are skipped); 0: as fast as the clients go',
     ),
   concurrency: z.number().int().min(1).max(256).default(4).describe('operations in flight per region'),
-  duration: duration().default(30_000).describe('how long the workload runs'),
+  duration: duration(undefined, true).default(30_000).describe('how long the workload runs'),
   locality: z.number().min(0).max(1).default(0.1).describe("share of a region's requests to workspaces of other regions"),
   central: z
     .number()
@@ -81,7 +81,7 @@ export const WorkloadSchema = z.strictObject({
     .describe(
       'consistency level per operation kind (writes and reads may mix levels by weight); `final` is the read after heal that durability checks',
     ),
-  timeout: duration(120_000).default(5000).describe("the driver's per-request timeout"),
+  timeout: duration(120_000, true).default(5000).describe("the driver's per-request timeout"),
   seed,
 });
 

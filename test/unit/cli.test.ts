@@ -58,7 +58,7 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
   it('rejects empty files, binary garbage and missing files in one sentence', () => {
     expectOneClearLine(fedsim(['validate', file('empty.yaml', '\n')]), /the file is empty/);
     expectOneClearLine(fedsim(['validate', file('garbage.bin', '\u0000\u0001\u00ff\u0000')]), /not a text file/);
-    expectOneClearLine(fedsim(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read \(ENOENT\)/);
+    expectOneClearLine(fedsim(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read: no such file or folder\.$/);
   });
 
   it('says plainly when no engine answers at DOCKER_HOST, and builds nothing', () => {
@@ -144,11 +144,19 @@ describe('fedsim check', { timeout: 60_000 }, () => {
     const unasked = fedsim(['check', lostRun, '--scenario', join(dir, 'run/durability-off.json')]);
     expect(unasked.stdout).toMatch(/\(--\) {2}durability {3}1 of 2 acknowledged writes lost/);
     expect(unasked.code).toBe(0);
-    const lenient = file('lenient.yaml', 'name: lenient\ntopology: t.yaml\nexpect:\n  latency: [{ pair: "*", p99: 50ms }]\n');
+    const topology = join(import.meta.dirname, '../../topologies/two-region-federation.yaml');
+    const lenient = file('lenient.yaml', `name: lenient\ntopology: ${topology}\nexpect:\n  latency: [{ pair: "*", p99: 50ms }]\n`);
     expect(fedsim(['check', history, '--scenario', lenient]).code).toBe(0);
     expectOneClearLine(
       fedsim(['check', history, '--scenario', file('bad-expect.yaml', 'expect:\n  latency: [{ p99: fast }]\n')]),
       /bad-expect\.yaml: expect\.latency\[0\]\.p99: /,
     );
+    // A scenario is checked whole, not only its expectations: here a fault on a region it lacks.
+    const wrong = file(
+      'wrong-region.yaml',
+      `name: wrong\ntopology: ${topology}\ntimeline: [{ at: 1s, fault: { kind: kill, target: mars-1 } }]\n`,
+    );
+    const refused = fedsim(['check', history, '--scenario', wrong]);
+    expectOneClearLine(refused, /wrong-region\.yaml: timeline\[0\]\.fault: .*mars-1/);
   });
 });

@@ -55,7 +55,7 @@ describe('scenario files', () => {
       /workload\.regions: unknown region "ap"/,
     );
     expect(() => loadScenario(file('e.json', { name: 'e1', topology: 'nowhere.yaml' }))).toThrow(
-      /nowhere\.yaml: cannot be read \(ENOENT\)/,
+      /nowhere\.yaml: cannot be read: no such file or folder/,
     );
   });
 });

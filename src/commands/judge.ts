@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { checkRun } from '../checkers/all.js';
+import type { NoiseFloor } from '../checkers/floor.js';
+import type { Verdict } from '../checkers/verdict.js';
+import { parseWith, readDocument } from '../common/document.js';
+import { FedsimError } from '../errors.js';
+import { loadFaultLog } from '../faults/log.js';
+import { loadAlerts } from '../monitoring/alerts.js';
+import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
+import { ExpectSchema, UserWorkloadSchema } from '../scenarios/schema.js';
+import { loadHistory } from '../workload/history.js';
+
+/** What `fedsim check` judges: a history and, when present, its fault log, scenario and alert log. */
+export interface JudgeFiles {
+  history: string;
+  faults?: string;
+  scenario?: string;
+  alerts?: string;
+  /** The run's noise floor (floor.json), which the expectations are judged beside. */
+  floor?: string;
+}
+
+/** The verdict of a saved run, as plain data (it crosses from the judging thread). */
+export interface Judged {
+  operations: number;
+  faults: number;
+  warnings?: string[];
+  verdicts: Verdict[];
+  expected?: Expectation[];
+}
+
+/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
+const Expectations = z.looseObject({
+  expect: ExpectSchema.default(ExpectSchema.parse({})),
+  workloads: z.array(UserWorkloadSchema).default([]),
+});
+
+/** Loads a saved run and derives its verdict again: the checkers, and the scenario's expectations. */
+export async function judge(files: JudgeFiles): Promise<Judged> {
+  const history = await loadHistory(files.history);
+  const faults = files.faults ? loadFaultLog(files.faults) : [];
+  const scenario = files.scenario ? parseWith(Expectations, readDocument(files.scenario), files.scenario) : undefined;
+  const expect = scenario?.expect;
+  const workloads = scenario?.workloads ?? [];
+  const verdicts = checkRun(
+    { history, faults, alerts: files.alerts ? loadAlerts(files.alerts) : undefined },
+    expect ? checkOptions(expect, workloads) : {},
+  );
+  return {
+    operations: history.ops.length,
+    faults: faults.length,
+    warnings: history.warnings,
+    verdicts,
+    expected:
+      expect &&
+      expectations(expect, verdicts, workloads, files.floor ? (JSON.parse(readFileSync(files.floor, 'utf8')) as NoiseFloor) : undefined),
+  };
+}
+
+type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
+
+/**
+ * `judge` in a thread of its own whose young generation is kept small: a million operations held
+ * while they load make V8 grow it to 128 MB, a quarter of the process's peak, for no speed gained.
+ * From the sources (no compiled worker beside this file, as under the unit tests) it runs in place.
+ */
+export async function judgeApart(files: JudgeFiles): Promise<Judged> {
+  const url = new URL(import.meta.url);
+  if (!url.pathname.endsWith('.js') || !existsSync(fileURLToPath(url))) return judge(files);
+  const worker = new Worker(url, { workerData: { judge: files }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const answer = await new Promise<Answer>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the judging thread ended (code ${code}) before it answered`)));
+  });
+  await worker.terminate();
+  if ('refused' in answer) throw new FedsimError(answer.refused.message, answer.refused.exitCode);
+  if ('crashed' in answer) throw new Error(answer.crashed);
+  return answer.judged;
+}
+
+if (!isMainThread && (workerData as { judge?: JudgeFiles } | undefined)?.judge) {
+  const files = (workerData as { judge: JudgeFiles }).judge;
+  judge(files).then(
+    (judged) => parentPort?.postMessage({ judged } satisfies Answer),
+    (err: unknown) =>
+      parentPort?.postMessage(
+        (err instanceof FedsimError
+          ? { refused: { message: err.message, exitCode: err.exitCode } }
+          : { crashed: err instanceof Error ? (err.stack ?? err.message) : String(err) }) satisfies Answer,
+      ),
+  );
+}

@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HistoryWriter } from '../../src/workload/history.js';
+import { metaLine } from './histories.js';
+
+/**
+ * The CLI's conventions, as a user meets them (issue 21): usage errors exit 2 in one sentence,
+ * `--version`, paths relative to where the user stands, and everything `validate` accepts also runs
+ * (what would fail later is refused now, with the field's path). No engine: DOCKER_HOST points
+ * nowhere, so a refusal that came after an engine call would show as "No Docker engine answers".
+ */
+const root = join(import.meta.dirname, '../..');
+const cli = join(root, 'dist/src/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'fedsim-conventions-'));
+const topology = join(root, 'topologies/two-region-federation.yaml');
+
+function fedsim(args: string[], opts: { cwd?: string; input?: string } = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd,
+    input: opts.input,
+    env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function oneSentence(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp) {
+  expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+  expect(r.stderr.trim()).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/No Docker engine|\n\s+at /);
+  expect(r.code).toBe(2);
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('usage', { timeout: 120_000 }, () => {
+  it('says a usage error in one sentence and exits 2, the code of bad input, not 1 (a failed expectation)', () => {
+    oneSentence(fedsim(['up', '--frobnicate', topology]), /^fedsim: unknown option '--frobnicate'; see fedsim up --help\.$/);
+    oneSentence(fedsim(['up']), /^fedsim: missing required argument 'file'; see fedsim up --help\.$/);
+    oneSentence(fedsim(['dwon']), /^fedsim: unknown command 'dwon' \(Did you mean down\?\); see fedsim --help\.$/);
+    oneSentence(fedsim(['check', 'a', 'b']), /^fedsim: too many arguments for 'check'.*; see fedsim check --help\.$/);
+    oneSentence(fedsim(['run', join(root, 'scenarios/node-failover.yaml'), '--seed', 'soon']), /--seed expects a whole number/);
+    oneSentence(fedsim(['up', topology, '--node-timeout', '0s']), /--node-timeout expects a duration/);
+  });
+
+  it('prints its version, and help exits 0', () => {
+    const version = fedsim(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(fedsim(['--help']).code).toBe(0);
+    expect(fedsim(['check', '--help']).code).toBe(0);
+  });
+});
+
+describe('the library', { timeout: 60_000 }, () => {
+  it('fedsim scenarios lists every library scenario with what it shows, and as JSON', () => {
+    const names = ['centralized-vs-federated', 'node-failover', 'voedger-federation'];
+    const plain = fedsim(['scenarios']);
+    expect(plain.code).toBe(0);
+    for (const n of names) expect(plain.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
+    const json = JSON.parse(fedsim(['scenarios', '--json']).stdout) as { name: string; file: string; description: string }[];
+    expect(json.map((s) => s.name)).toEqual(expect.arrayContaining(names));
+    for (const s of json) {
+      expect(s.description, s.name).not.toBe('');
+      expect(fedsim(['validate', s.file]).code, s.name).toBe(0);
+    }
+  });
+});
+
+describe('paths', { timeout: 120_000 }, () => {
+  it("reads a relative path from where the user stands, through the clone's ./fedsim too", async () => {
+    // A run folder in the user's folder, and one of the same name in fedsim's folder's place: the user's counts.
+    const user = join(dir, 'user');
+    mkdirSync(join(user, 'demo-run'), { recursive: true });
+    const w = new HistoryWriter(metaLine(), join(user, 'demo-run/history.jsonl'));
+    await w.close();
+    const direct = fedsim(['check', 'demo-run'], { cwd: user });
+    expect(direct.stderr).not.toMatch(/no such file/);
+    expect(direct.stdout).toMatch(/^demo-run\/history\.jsonl: 0 operations/);
+    // ./fedsim sources scripts/bootstrap.sh, which works in the clone's folder: a clone whose
+    // bootstrap only does that (and points at this build), so nothing is installed here.
+    const clone = join(dir, 'clone');
+    mkdirSync(join(clone, 'scripts'), { recursive: true });
+    copyFileSync(join(root, 'fedsim'), join(clone, 'fedsim'));
+    chmodSync(join(clone, 'fedsim'), 0o755);
+    writeFileSync(join(clone, 'scripts/bootstrap.sh'), `FEDSIM_ROOT=${JSON.stringify(root)}\ncd "$FEDSIM_ROOT"\n`);
+    const r = spawnSync('bash', [join(clone, 'fedsim'), 'check', 'demo-run'], {
+      cwd: user,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${process.execPath.replace(/\/node$/, '')}:${process.env.PATH}` },
+    });
+    expect(r.stderr).not.toMatch(/no such file/);
+    expect(r.stdout).toMatch(/^demo-run\/history\.jsonl: 0 operations/);
+  });
+});
+
+describe('everything that validates also runs', { timeout: 120_000 }, () => {
+  const scenario = (name: string, body: string) => file(`${name}.yaml`, `name: ${name}\ntopology: ${topology}\n${body}`);
+
+  it('refuses zero intervals, timeouts and lengths with the field that has them', () => {
+    const kill = '[{ kind: kill, target: us-east-1 }]';
+    const cases: [string, string, RegExp][] = [
+      ['every0', `nemesis: { every: 0s, for: 1s, faults: ${kill} }\n`, /nemesis\.every: expected a duration above zero/],
+      ['for0', `nemesis: { every: 5s, for: 0ms, faults: ${kill} }\n`, /nemesis\.for: expected a duration above zero/],
+      ['duration0', 'workload: { duration: 0s }\n', /workload\.duration: expected a duration above zero/],
+      ['timeout0', 'workload: { timeout: 0s }\n', /workload\.timeout: expected a duration above zero/],
+    ];
+    for (const [name, body, pattern] of cases) {
+      oneSentence(fedsim(['validate', scenario(name, body)]), pattern);
+      oneSentence(fedsim(['run', scenario(name, body)]), pattern);
+    }
+  });
+
+  it('refuses a timeline step that would come after the workload, instead of dropping it', () => {
+    const late = scenario(
+      'late',
+      'workload: { duration: 30s }\ntimeline:\n  - { at: 10s, fault: { kind: kill, target: us-east-1 } }\n  - { after: 25s, heal: true }\n',
+    );
+    oneSentence(
+      fedsim(['validate', late]),
+      /late\.yaml: timeline\[1\]: comes at 35s, when the workload \(workload\.duration 30s\) is over/,
+    );
+    expect(fedsim(['validate', scenario('in-time', 'workload: { duration: 30s }\ntimeline: [{ at: 29s, heal: true }]\n')]).code).toBe(0);
+  });
+
+  it('accepts compound durations as Go and Prometheus write them', () => {
+    const r = fedsim(['validate', scenario('compound', 'workload: { duration: 1m30s }\ntimeline: [{ at: 1m15s, heal: true }]\n')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/90 s of workload/);
+  });
+
+  it('reads a file once (a pipe too), stdin as -, and at most 1 MB of a device', () => {
+    const text = readFileSync(join(root, 'scenarios/node-failover.yaml'), 'utf8');
+    const stdin = fedsim(['validate', '-'], { input: readFileSync(topology, 'utf8') });
+    expect(stdin.stderr).toBe('');
+    expect(stdin.stdout).toMatch(/^-: valid federation topology/);
+    // A pipe, as bash's <(cat FILE) gives one: read twice, its second read would find it empty.
+    const piped = spawnSync(
+      'bash',
+      ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} validate <(cat ${JSON.stringify(topology)})`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^\/dev\/fd\/\d+: valid federation topology/);
+    expect(text).toBeTruthy();
+    oneSentence(fedsim(['validate', '/dev/zero']), /\/dev\/zero: larger than 1 MB; that is no topology or scenario file\.$/);
+  });
+
+  it('says what is wrong with a path in words, not errno codes', () => {
+    oneSentence(fedsim(['validate', dir]), /: a folder, not a file; give a topology or scenario file\.$/);
+    oneSentence(fedsim(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read: no such file or folder\.$/);
+    oneSentence(fedsim(['check', join(dir, 'nope')]), /nope: no such file; give a history or a run folder\.$/);
+  });
+
+  it('says a number too large in words, not as 2^53', () => {
+    const r = fedsim(['validate', scenario('huge', 'seed: 1e300\n')]);
+    oneSentence(r, /huge\.yaml: seed: too large a number for this field/);
+    expect(r.stderr).not.toMatch(/9007199254740991/);
+  });
+
+  it('refuses `down NAME --all` as contradictory, before any engine call', () => {
+    oneSentence(fedsim(['down', 'mine', '--all']), /Either name the federation to take down \(mine\) or pass --all, not both\./);
+  });
+});
