@@ -7,6 +7,7 @@ import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
+import { loadMetrics } from '../monitoring/metrics.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
@@ -58,7 +59,7 @@ export async function checkCommand(
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
   const verdicts = checkRun(
-    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined },
+    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined, metrics: loadMetrics(join(dir, 'metrics.json')) },
     expect ? checkOptions(expect, workloads) : {},
   );
   const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);

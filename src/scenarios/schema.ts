@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AlertExpectationSchema } from '../checkers/alerts.js';
 import { AvailabilityOptionsSchema } from '../checkers/availability.js';
 import { LatencyThresholdSchema } from '../checkers/latency.js';
+import { RemoteWriteOptionsSchema } from '../checkers/remote-write.js';
+import { SamplesOptionsSchema } from '../checkers/samples.js';
 import { duration } from '../common/duration.js';
 import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
 import { FaultSpecSchema } from '../faults/spec.js';
@@ -58,6 +60,10 @@ export const ExpectSchema = z.strictObject({
   steady: steady
     .optional()
     .describe("Chaos Toolkit's steady-state hypothesis, checked before the first fault and after the last is undone"),
+  remoteWrite: RemoteWriteOptionsSchema.optional().describe(
+    "remote write as the agents (vmagent) measure it, from their own metrics scraped by fedsim's Prometheus; the topology needs `monitoring: on`",
+  ),
+  samples: SamplesOptionsSchema.optional().describe("a command workload's samples found where they belong (examples/victoria-metrics)"),
 });
 
 export const ScenarioSchema = z.strictObject({
