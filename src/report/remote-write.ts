@@ -59,3 +59,21 @@ export function remoteWriteSummary(verdicts: Verdict[]): string[] {
   }
   return lines;
 }
+
+/** The same comparison in a few terminal lines, after a run's verdict: per agent region, each layout's p50 / p99. */
+export function remoteWriteLines(verdicts: Verdict[]): string[] {
+  const rw = verdicts.find((v) => v.checker === 'remote-write')?.evidence.rows as RemoteWriteRow[] | undefined;
+  if (!rw?.length) return [];
+  const layouts = [...new Set(rw.map((r) => r.layout))];
+  const regions = [...new Set(rw.map((r) => r.pair.split('->')[0]!))];
+  const fig = (r?: RemoteWriteRow) => (r ? `${ms(r.p50)} / ${ms(r.p99)} (${r.pair})` : '-');
+  return [
+    `  remote write as the agents measured it, p50 / p99 (${layouts.join(' vs ')}):`,
+    ...regions.map((region) => {
+      const rows = layouts.map((l) => rw.find((r) => r.layout === l && r.pair.startsWith(`${region}->`)));
+      const [a, b] = rows.map((r) => r?.p50);
+      const ratio = rows.length === 2 && a !== undefined && b ? `  ${(a / b).toFixed(1)}x` : '';
+      return `    ${region.padEnd(16)} ${rows.map((r) => fig(r).padEnd(42)).join(' ')}${ratio}`;
+    }),
+  ];
+}
