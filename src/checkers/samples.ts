@@ -67,6 +67,8 @@ export function samples(opts: SamplesOptions): Checker {
       const layout = key.split('/')[0]!;
       const row: SeriesRow = { key, sent: sent.get(key) ?? 0, acked: ok.size, missing: 0, lost: 0, lostInKill: 0, unexpected: 0 };
       const home = reads.get(key);
+      /** Missing from the home store but allowed (lossOnKill): the global layer cannot return them either. */
+      let excused = new Set<number>();
       if (!home?.elements) blind.push(`${key} (home store not read)`);
       else {
         const found = new Set(home.elements);
@@ -82,6 +84,7 @@ export function samples(opts: SamplesOptions): Checker {
         row.missing = missing.length;
         row.lostInKill = inKill.length;
         const lost = opts.lossOnKill ? missing.filter((e) => !killed(e)) : missing;
+        if (opts.lossOnKill) excused = new Set(inKill);
         const unexpected = [...found].filter((e) => !ok.has(e) && !maybe.get(key)?.has(e));
         row.lost = lost.length;
         row.unexpected = unexpected.length;
@@ -102,7 +105,7 @@ export function samples(opts: SamplesOptions): Checker {
         else {
           const seen = new Set(g.elements);
           row.global = seen.size;
-          const missing = [...ok].filter((e) => !seen.has(e)).length;
+          const missing = [...ok].filter((e) => !seen.has(e) && !excused.has(e)).length;
           if (missing) problems.push(`${key}: the global query layer misses ${missing} acknowledged sample(s)`);
         }
       }

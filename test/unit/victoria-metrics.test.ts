@@ -213,7 +213,7 @@ describe('samples', () => {
 
   it('counts a loss before a kill of the store apart only when the scenario allows it', () => {
     const kill = fault({ kind: 'outage', target: 'eu', nodes: ['vm-eu-1'], asked: { t: 1500, wall: '' }, effect: { t: 2500, wall: '' } });
-    const h = history(pushes, [read('federated/eu', [1]), ...good.slice(1)]);
+    const h = history(pushes, [read('federated/eu', [1]), good[1]!, read('federated/eu@global', [1], 'gq-us-1')]);
     expect(samples(opts)({ history: h, faults: [kill] }).status).toBe('fail');
     const allowed = samples({ ...opts, lossOnKill: true })({ history: h, faults: [kill] });
     expect(allowed.status, allowed.summary).toBe('pass');
