@@ -116,13 +116,14 @@ export function samples(opts: SamplesOptions): Checker {
     if (blind.length) return unknown('samples', `could not see: ${blind.join(', ')}`, evidence);
     const total = rows.reduce((a, r) => a + r.acked, 0);
     const inKill = rows.filter((r) => r.lostInKill);
-    const allowed = inKill.length
-      ? ` except ${inKill.reduce((a, r) => a + r.lostInKill, 0)} pushed before a kill of their agent or store (${inKill.map((r) => `${r.key} ${r.lostInKill}`).join(', ')})`
-      : '';
+    const killed = inKill.reduce((a, r) => a + r.lostInKill, 0);
+    const found = killed
+      ? `${total - killed} of ${total} acknowledged samples of ${rows.length} series found in their stores; the other ${killed} were pushed before a kill of their agent or store (${inKill.map((r) => `${r.key} ${r.lostInKill}`).join(', ')})`
+      : `all ${total} acknowledged samples of ${rows.length} series found in their stores`;
     return {
       checker: 'samples',
       status: 'pass',
-      summary: `all ${total} acknowledged samples of ${rows.length} series found in their stores${allowed}${opts.residency.length ? `; ${opts.residency.join(', ')} samples only in their own region` : ''}${opts.global.length ? '; the global layer returns all' : ''}`,
+      summary: `${found}${opts.residency.length ? `; ${opts.residency.join(', ')} samples only in their own region` : ''}${opts.global.length ? '; the global layer returns all' : ''}`,
       evidence,
     };
   };
