@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { isDriverRefreshBug } from './src/runtime/cql.js';
 
-// Two projects: `unit` (pure parts and the CLI on bad input or saved runs, no engine) and `engine` (real Docker engine, real databases).
+// Three projects: `unit` (pure parts and the CLI on bad input or saved runs, no engine), `browser` (the
+// report in headless Chromium, no engine) and `engine` (real Docker engine, real databases).
 // Engine tests share one engine and its images; they run one file at a time so a 2-core machine is
 // not asked to start several federations at once.
 export default defineConfig({
@@ -14,6 +15,10 @@ export default defineConfig({
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' }, globalSetup: ['test/unit/build.ts'] },
       },
+      // report.html in headless Chromium (Debian's chromium; scripts/test.sh installs it). No engine.
+      {
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false, globalSetup: ['test/unit/build.ts'] },
+      },
       {
         test: {
           name: 'engine',
@@ -24,6 +29,18 @@ export default defineConfig({
           globalSetup: ['test/engine/global-setup.ts'],
           // No reaper image can be pulled here; fedsim's own labels and global teardown find leftovers.
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+        },
+      },
+      // A real multi-node Kubernetes built here (scripts/kube/): KWOK placement and fedsim on real kubelets.
+      {
+        test: {
+          name: 'kube',
+          include: ['test/kube/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          // A cold build of the cluster's binaries takes ~8 min on 2 cores.
+          hookTimeout: 900_000,
+          globalSetup: ['test/kube/global-setup.ts'],
         },
       },
     ],

@@ -1,8 +1,10 @@
 /**
  * Fault figures: for each kind, the time from a fault being asked for to it taking effect (median
  * and worst of several), and for heal, the time to return the federation to answering after the
- * faults that take nodes down. Targets: a toxic <= 50 ms, a kill <= 1 s.
- *   node dist/bench/faults.js
+ * faults that take nodes down. Targets: a toxic <= 50 ms, a kill <= 1 s. loss, stress and clock are
+ * in effect when their iptables rules, cgroup limits or offset file are in place (libfaketime in the
+ * JVM reads the file within a further second).
+ *   node dist/bench/faults.js [KIND...]   (only the kinds named, e.g. `loss stress clock`)
  */
 import type { FaultSpecInput } from '../src/faults/spec.js';
 import { up } from '../src/runtime/bringup.js';
@@ -40,6 +42,10 @@ const kinds: [string, FaultSpecInput, number][] = [
   ['limit-data', { kind: 'limit-data', target: link, bytes: 1000 }, 7],
   ['link-down', { kind: 'link-down', target: link }, 7],
   ['partition', { kind: 'partition', target: 'us-east-1|eu-west-1' }, 7],
+  ['loss link', { kind: 'loss', target: link, percent: 10 }, 7],
+  ['loss node', { kind: 'loss', target: node, percent: 10, burst: 4 }, 7],
+  ['stress', { kind: 'stress', target: node, cpu: 20 }, 7],
+  ['clock', { kind: 'clock', target: node, offset: '30s' }, 5],
   ['pause', { kind: 'pause', target: node }, 5],
   ['kill', { kind: 'kill', target: node }, 3],
   ['stop', { kind: 'stop', target: node }, 3],
@@ -47,10 +53,11 @@ const kinds: [string, FaultSpecInput, number][] = [
   ['wipe', { kind: 'wipe', target: node }, 3],
 ];
 
+const only = process.argv.slice(2);
 try {
   const faults = new Faults(fed);
   console.log('kind         asked -> in effect (median, worst of n)   heal until answering (median)');
-  for (const [name, spec, n] of kinds) {
+  for (const [name, spec, n] of kinds.filter(([, s]) => !only.length || only.includes(s.kind))) {
     const effect: number[] = [];
     const heal: number[] = [];
     for (let i = 0; i < n; i++) {

@@ -9,6 +9,13 @@ node dist/src/cli.js doctor
 node dist/src/cli.js images build
 # The demo test drives `fedsim demo` in a terminal; tmux gives it one.
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+# The report's browser test opens report.html in headless Chromium (Debian's package).
+command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# The Kubernetes tier (test/kube) builds its cluster with scripts/kube/build.sh (Go from the module
+# proxy if none is installed: curl, unzip) and makes its PKI with openssl.
+for t in openssl curl unzip; do
+  command -v "$t" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl curl unzip >/dev/null; break; }
+done
 npx biome ci --error-on-warnings .
 npx tsc -p tsconfig.json --noEmit
 # The layers (docs/ARCHITECTURE.md): an import against the flow fails here, before any test runs.

@@ -10,6 +10,7 @@ import { execCommand } from './commands/exec.js';
 import { faultCommand, faultsCommand, healCommand } from './commands/faults.js';
 import { downCommand, gcCommand, schemaCommand, statusCommand, upCommand, validateCommand } from './commands/federation.js';
 import { imagesBuildCommand, imagesCommand } from './commands/images.js';
+import { reportCommand } from './commands/report.js';
 import { DEMO_SCENARIO, demoCommand, runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
 import { FedsimError, reason } from './errors.js';
@@ -22,6 +23,9 @@ const withContext =
   <A extends unknown[]>(command: (ctx: CommandContext, ...args: A) => Promise<void>) =>
   (...args: A) =>
     command(ctx, ...args);
+
+/** Where a federation lives: Docker (the default) or a Kubernetes cluster (docs/KUBERNETES.md). */
+const engineOption = () => new Option('--engine <engine>', 'docker or kubernetes (default: docker)').env('FEDSIM_ENGINE');
 
 const program = new Command('fedsim')
   .description('Multi-region database federations in Docker containers, broken on purpose.')
@@ -74,12 +78,18 @@ program
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig (default: KUBECONFIG, else ~/.kube/config)')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context (default: its current one)")
   .action(withContext(upCommand));
 program
   .command('status')
   .description('federations that are up: containers, state, ports')
   .argument('[name]')
   .option('--json', 'print as JSON')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(statusCommand));
 program
   .command('endpoints')
@@ -105,6 +115,9 @@ program
   .description('remove a federation (everything labelled with its name); idempotent')
   .argument('[name]')
   .option('--all', 'every federation')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(downCommand));
 
 const fault = program
@@ -155,6 +168,12 @@ program
   .option('--alerts <file>', 'what the alert webhook was told (default: alerts.jsonl beside the history)')
   .option('--json', 'print the verdict, the expectations and every checker with its evidence as JSON')
   .action(withContext(checkCommand));
+program
+  .command('report')
+  .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
+  .argument('<run>', 'a run folder, or the history.jsonl of a run')
+  .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
+  .action(withContext(reportCommand));
 
 program
   .command('watch')
@@ -166,6 +185,9 @@ program
 program
   .command('gc')
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
+  .addOption(engineOption())
+  .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
+  .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
   .action(withContext(gcCommand));
 
 /**

@@ -1,22 +1,14 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
 import { type FaultRecord, stepFaults } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
+import type { AlertExpectation } from '../scenarios/expect.js';
 import type { Checker, Verdict } from './verdict.js';
 
 /**
- * Alert expectations: "alert NAME fires within N s of fault F taking effect, and resolves within M
- * s of F being undone", F being a step of the scenario's timeline. Measured from the fault log to
- * the moment fedsim's webhook was told, so the delay includes the scrape, the rule's `for`, the
- * evaluation and Alertmanager's grouping: the delay a team's pager would see.
+ * Alert expectations as checkers (the expectation's shape is in scenarios/expect.ts): measured from
+ * the fault log to the moment fedsim's webhook was told, so the delay includes the scrape, the
+ * rule's `for`, the evaluation and Alertmanager's grouping: the delay a team's pager would see.
  */
-export const AlertExpectationSchema = z.strictObject({
-  alert: z.string().min(1).describe('the alert rule, e.g. FedsimNodeDown'),
-  fault: z.number().int().min(0).describe('the timeline step (0-based) whose fault should set it off'),
-  firesWithin: duration().describe('from the fault taking effect to fedsim being told it fires'),
-  resolvesWithin: duration().optional().describe('from the fault being undone to fedsim being told it resolved'),
-});
-export type AlertExpectation = z.output<typeof AlertExpectationSchema>;
+export { type AlertExpectation, AlertExpectationSchema } from '../scenarios/expect.js';
 
 export function alertExpectationName(e: AlertExpectation): string {
   return `alert ${e.alert} after timeline[${e.fault}]`;

@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
+import { type AvailabilityOptions, AvailabilityOptionsSchema } from '../scenarios/expect.js';
 import type { History, Op } from '../workload/history.js';
-import { CONSISTENCIES, type Consistency } from '../workload/spec.js';
+import type { Consistency } from '../workload/spec.js';
 import type { Checker, Verdict } from './verdict.js';
 
 /**
@@ -12,31 +11,7 @@ import type { Checker, Verdict } from './verdict.js';
  * acted on a node of the cluster that served it, or cut a link its request crossed (client region
  * <-> cluster region, or between the regions of a stretched cluster, which replication crosses).
  */
-export const AvailabilityOptionsSchema = z.strictObject({
-  window: duration(3_600_000).default(1000).describe('width of the error-rate windows'),
-  maxErrorRate: z.number().min(0).max(1).optional().describe('highest share of failed or unknown operations over the run'),
-  recoveryWithin: duration().optional().describe('each fault: success again within this long after it is undone'),
-  untouched: z
-    .number()
-    .min(0)
-    .max(1)
-    .optional()
-    .describe('highest share of failed or unknown operations among those no fault touched: the rest of the federation did not notice'),
-  failWhileFaulted: z
-    .array(
-      z
-        .string()
-        .regex(
-          new RegExp(`^(create|write|read|read-all)(@(${CONSISTENCIES.join('|')}))?$`),
-          'expected an operation kind (create, write, read, read-all), optionally at a level: write@EACH_QUORUM',
-        ),
-    )
-    .optional()
-    .describe(
-      'operations that must fail while a fault touching them is in effect and succeed again after it is undone (create while the Main Cluster is down; write@EACH_QUORUM while a site is); their failures until then (until recoveryWithin after the undo, when given) are left out of the error rate',
-    ),
-});
-export type AvailabilityOptions = z.output<typeof AvailabilityOptionsSchema>;
+export { type AvailabilityOptions, AvailabilityOptionsSchema } from '../scenarios/expect.js';
 
 export interface FaultAvailability {
   id: string;
@@ -49,8 +24,10 @@ export interface FaultAvailability {
    * are its own too.
    */
   firstFailureAfter?: number;
-  /** ms from the fault being undone to the first success among the operations it touched. */
+  /** ms from the fault being undone to the first success among the operations it touched: the client succeeding again. */
   recoveredAfter?: number;
+  /** ms from the fault being undone to every node it acted on answering CQL again, probed directly: the database back. */
+  answeringAfter?: number;
   /**
    * Per operation named in failWhileFaulted: those touched and begun while the fault was (possibly) in effect,
    * how many succeeded and one error; then those begun after it was undone, the ms from undo to
@@ -103,6 +80,37 @@ function touching(h: History, f: FaultRecord): (op: Op) => boolean {
   };
 }
 
+/**
+ * Per fault undone: ms from the undo to its nodes answering CQL again (probed directly, the
+ * database's recovery) and to the first success of an operation it touched (the client's).
+ */
+export interface Recovery {
+  id: string;
+  kind: string;
+  target: string;
+  nodesAnsweringAfter?: number;
+  clientSucceedingAfter?: number;
+}
+
+export function recoveries(h: History, faults: FaultRecord[]): Recovery[] {
+  return faults.flatMap((f) => {
+    if (!f.undone || !f.effect) return [];
+    const touches = touching(h, f);
+    const undone = f.undone.t;
+    let first: number | undefined;
+    for (const o of h.ops) if (o.outcome === 'ok' && o.invoke >= undone && touches(o)) first = Math.min(first ?? Infinity, o.complete!);
+    return [
+      {
+        id: f.id,
+        kind: f.kind,
+        target: f.target,
+        ...(f.answering && { nodesAnsweringAfter: f.answering.t - undone }),
+        ...(first !== undefined && { clientSucceedingAfter: first - undone }),
+      },
+    ];
+  });
+}
+
 /** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
 const MAX_WINDOWS = 1000;
 
@@ -126,6 +134,11 @@ export const availability = (options: Partial<AvailabilityOptions> = {}): Checke
   return ({ history, faults }) => judge(history, faults, opts);
 };
 
+/** Beside a slow recovery: when the nodes themselves answered again, so the client's share shows. */
+function nodesBack(f: FaultAvailability): string {
+  return f.answeringAfter !== undefined ? ` (its nodes answered CQL ${(f.answeringAfter / 1000).toFixed(1)} s after undo)` : '';
+}
+
 function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Verdict {
   /** Failures failWhileFaulted expects (from a fault's effect until recovered): left out of the error rate. */
   const expectedFailures = new Set<Op>();
@@ -146,6 +159,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
         .filter((o) => o.outcome === 'ok' && o.invoke >= undone)
         .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete!), undefined);
       if (firstOk !== undefined) row.recoveredAfter = firstOk - undone;
+      if (f.answering) row.answeringAfter = f.answering.t - undone;
     }
     if (opts.failWhileFaulted) {
       const undone = f.undone?.t ?? Infinity;
@@ -215,7 +229,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
       if (f.recoveredAfter === undefined && f.touched) problems.push(`${f.kind} ${f.target}: no success after it was undone`);
       else if (f.recoveredAfter !== undefined && f.recoveredAfter > opts.recoveryWithin)
         problems.push(
-          `${f.kind} ${f.target}: success again ${(f.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s`,
+          `${f.kind} ${f.target}: success again ${(f.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s${nodesBack(f)}`,
         );
     }
   }
@@ -235,13 +249,13 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
         problems.push(`${f.kind} ${f.target}: none of ${w.triedAfter} ${entry} operations succeeded after it was undone`);
       else if (opts.recoveryWithin !== undefined && w.recoveredAfter !== undefined && w.recoveredAfter > opts.recoveryWithin)
         problems.push(
-          `${f.kind} ${f.target}: ${entry} succeeded again ${(w.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s`,
+          `${f.kind} ${f.target}: ${entry} succeeded again ${(w.recoveredAfter / 1000).toFixed(1)} s after undo > ${opts.recoveryWithin / 1000} s${nodesBack(f)}`,
         );
     }
   const faultsLine = perFault
     .map(
       (f) =>
-        `${f.kind} ${f.target}: ${f.firstFailureAfter !== undefined ? `first failure +${(f.firstFailureAfter / 1000).toFixed(1)} s` : 'no failure'}${f.recoveredAfter !== undefined ? `, recovered +${(f.recoveredAfter / 1000).toFixed(1)} s after undo` : ''}`,
+        `${f.kind} ${f.target}: ${f.firstFailureAfter !== undefined ? `first failure +${(f.firstFailureAfter / 1000).toFixed(1)} s` : 'no failure'}${f.answeringAfter !== undefined ? `, nodes answering +${(f.answeringAfter / 1000).toFixed(1)} s` : ''}${f.recoveredAfter !== undefined ? `, ${f.answeringAfter !== undefined ? 'clients succeeding' : 'recovered'} +${(f.recoveredAfter / 1000).toFixed(1)} s after undo` : ''}`,
     )
     .join('; ');
   const whileLine = perFault

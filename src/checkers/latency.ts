@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
+import type { LatencyThreshold } from '../scenarios/expect.js';
 import type { History } from '../workload/history.js';
 import { nodeIndex, servingRegion } from '../workload/queries.js';
 import { Latencies } from './percentiles.js';
@@ -11,17 +10,7 @@ import type { Checker } from './verdict.js';
  * histogram (microsecond values, 3 significant digits), with thresholds. A pair is `A->B`, `local`
  * (every pair with A = B), `remote` (every other) or `*`.
  */
-export const LatencyThresholdSchema = z.strictObject({
-  pair: z
-    .string()
-    .regex(/^(\*|local|remote|[a-z0-9-]+->[a-z0-9-]+)$/, 'expected A->B, local, remote or *')
-    .default('*'),
-  p50: duration(600_000).optional(),
-  p95: duration(600_000).optional(),
-  p99: duration(600_000).optional(),
-  max: duration(600_000).optional(),
-});
-export type LatencyThreshold = z.output<typeof LatencyThresholdSchema>;
+export { type LatencyThreshold, LatencyThresholdSchema } from '../scenarios/expect.js';
 
 export interface PairLatency {
   pair: string;
@@ -112,6 +101,7 @@ export const latency =
     const pairs = [...latenciesBy(h, (from, to) => `${from}->${to}`)].sort(([a], [b]) => a.localeCompare(b));
     const table = pairs.map(([pair, l]) => row(pair, l));
     const breaches: string[] = [];
+    let largestExcessMs = 0;
     for (const t of thresholds) {
       for (const [pair, l] of pairs) {
         const [from, to] = pair.split('->') as [string, string];
@@ -121,7 +111,10 @@ export const latency =
           if (limit === undefined) continue;
           const holds = q === 'max' ? l.maxWithin(limit) : l.within(PERCENTILES[q], limit);
           const figure = q === 'max' ? l.max : l.at(PERCENTILES[q]);
-          if (!holds) breaches.push(`${pair} ${q} ${figure.toFixed(1)} ms > ${limit} ms`);
+          if (!holds) {
+            breaches.push(`${pair} ${q} ${figure.toFixed(1)} ms > ${limit} ms`);
+            largestExcessMs = Math.max(largestExcessMs, figure - limit);
+          }
         }
       }
     }
@@ -132,7 +125,7 @@ export const latency =
         checker: 'latency',
         status: 'fail',
         summary: `${breaches.length} threshold(s) exceeded: ${breaches.slice(0, 3).join('; ')}`,
-        evidence: { ...evidence, breaches },
+        evidence: { ...evidence, breaches, largestExcessMs },
       };
     const worst = table.reduce((a, b) => (b.p99 > a.p99 ? b : a));
     return {

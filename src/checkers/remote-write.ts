@@ -1,7 +1,6 @@
-import { z } from 'zod';
-import { duration } from '../common/duration.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { MetricSeries, RemoteWritePath, RunMetrics } from '../monitoring/metrics.js';
+import { type RemoteWriteOptions, RemoteWriteOptionsSchema } from '../scenarios/expect.js';
 import type { History } from '../workload/history.js';
 import { type Checker, unknown, type Verdict } from './verdict.js';
 
@@ -18,34 +17,7 @@ import { type Checker, unknown, type Verdict } from './verdict.js';
  *   end (`vmagent_remotewrite_pending_data_bytes`, none: the buffer drained after heal).
  * Unknown without the metrics, or when a path has no request outside faults.
  */
-const pairRule = z
-  .string()
-  .regex(/^(\*|local|remote|[a-z0-9-]+->[a-z0-9-]+)$/, 'expected A->B, local, remote or *')
-  .default('*');
-
-export const RemoteWriteOptionsSchema = z.strictObject({
-  agents: z
-    .array(
-      z.strictObject({
-        service: z.string().describe('the agent service (its replicas serve metrics)'),
-        layout: z.string().describe('the name the comparison gives this layout'),
-        store: z.string().describe("the service it writes to: each agent to its region's replica, else the first"),
-      }),
-    )
-    .min(1),
-  latency: z
-    .array(
-      z.strictObject({
-        layout: z.string().optional(),
-        pair: pairRule,
-        p50: duration(600_000).optional(),
-        p99: duration(600_000).optional(),
-      }),
-    )
-    .default([]),
-  settle: duration(600_000).default(5_000).describe('after a fault touching a path is undone, its durations are left out this long'),
-});
-export type RemoteWriteOptions = z.output<typeof RemoteWriteOptionsSchema>;
+export { type RemoteWriteOptions, RemoteWriteOptionsSchema };
 
 export interface RemoteWriteRow {
   layout: string;

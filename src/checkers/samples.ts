@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type SamplesOptions, SamplesOptionsSchema } from '../scenarios/expect.js';
 import type { History } from '../workload/history.js';
 import { type Checker, firstOf, unknown, type Verdict } from './verdict.js';
 
@@ -12,17 +12,7 @@ import { type Checker, firstOf, unknown, type Verdict } from './verdict.js';
  * - `LAYOUT/REGION@global` (layouts in `global`): the global query layer returns every one.
  * Unknown when a read it needs failed or was never made, or nothing was acknowledged.
  */
-export const SamplesOptionsSchema = z.strictObject({
-  residency: z.array(z.string()).default([]).describe('layouts whose samples must stay in their own region'),
-  global: z.array(z.string()).default([]).describe('layouts whose global query layer must return every sample'),
-  lossOnKill: z
-    .boolean()
-    .default(false)
-    .describe(
-      'a sample pushed before a kill of its agent or its home store (SIGKILL: what they had not flushed is gone) may be missing; counted apart, never hidden',
-    ),
-});
-export type SamplesOptions = z.output<typeof SamplesOptionsSchema>;
+export { type SamplesOptions, SamplesOptionsSchema };
 
 export interface SeriesRow {
   key: string;

@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
 import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
@@ -33,6 +34,30 @@ function beside(given: string | undefined, dir: string, name: string): string | 
   return existsSync(file) ? file : undefined;
 }
 
+/** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
+export async function judgeSavedRun(path: string, opts: { faults?: string; scenario?: string; alerts?: string }) {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
+  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
+  const history = await loadHistory(file);
+  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  const dir = dirname(file);
+  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
+  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
+  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
+  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
+  const alerts = alertsFile ? loadAlerts(alertsFile) : undefined;
+  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
+  const expect = scenario?.expect;
+  const workloads = scenario?.workloads ?? [];
+  const metrics = loadMetrics(join(dir, 'metrics.json'));
+  const verdicts = checkRun({ history, faults, alerts, metrics }, expect ? checkOptions(expect, workloads) : {});
+  // The run's noise floor, as the run judged beside it (absent in runs before fedsim measured it).
+  const floorFile = join(dir, 'floor.json');
+  const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as NoiseFloor) : undefined;
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads, floor);
+  return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
+}
+
 /**
  * `fedsim check HISTORY|RUN_FOLDER [--faults F] [--scenario F] [--alerts F] [--json]`: the checkers
  * on a saved history, with no containers. Beside the history it finds faults.jsonl, scenario.json
@@ -46,23 +71,7 @@ export async function checkCommand(
   path: string,
   opts: { faults?: string; scenario?: string; alerts?: string; json?: boolean },
 ): Promise<void> {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
-  if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
-  const history = await loadHistory(file);
-  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
-  const dir = dirname(file);
-  const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
-  const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
-  const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
-  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
-  const expect = scenario?.expect;
-  const workloads = scenario?.workloads ?? [];
-  const verdicts = checkRun(
-    { history, faults, alerts: alertsFile ? loadAlerts(alertsFile) : undefined, metrics: loadMetrics(join(dir, 'metrics.json')) },
-    expect ? checkOptions(expect, workloads) : {},
-  );
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads);
+  const { file, history, faults, scenarioFile, verdicts, expected } = await judgeSavedRun(path, opts);
   const judged = verdicts.some((v) => v.status !== 'unknown');
   const passed = expected ? expected.every((e) => e.holds) : judged && !verdicts.some((v) => v.status === 'fail');
   if (opts.json)

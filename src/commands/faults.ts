@@ -97,6 +97,9 @@ export async function healCommand(ctx: CommandContext, opts: { federation?: stri
     r.proxiesEnabled && `${r.proxiesEnabled} proxy(ies) enabled`,
     r.nodesStarted.length && `started ${r.nodesStarted.join(', ')}`,
     r.nodesUnpaused.length && `unpaused ${r.nodesUnpaused.join(', ')}`,
+    r.rulesRemoved && `${r.rulesRemoved} packet rule(s) deleted`,
+    r.limitsRestored.length && `planned limits set again on ${r.limitsRestored.join(', ')}`,
+    r.clocksReset.length && `clock set right on ${r.clocksReset.join(', ')}`,
   ].filter(Boolean);
   ctx.out(`${fed.name} healed in ${r.seconds.toFixed(1)} s: ${did.join('; ')}\n`);
 }

@@ -1,9 +1,9 @@
-import type Docker from 'dockerode';
 import { z } from 'zod';
 import { readDocument } from '../common/document.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { up } from '../runtime/bringup.js';
+import type { ContainerSummary } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { LABEL, labelFilter } from '../runtime/labels.js';
 import { federationNames, removeFederation } from '../runtime/removal.js';
@@ -14,6 +14,10 @@ import { loadTopology } from '../topology/file.js';
 import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import type { CommandContext } from './context.js';
+import { type EngineOptions, onKubernetes } from './engine.js';
+
+/** The Kubernetes commands, loaded only when asked for (the client is large). */
+const kubeCommands = () => import('./kube.js');
 
 /** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
 export async function validateCommand(ctx: CommandContext, file: string): Promise<void> {
@@ -43,8 +47,9 @@ export async function schemaCommand(ctx: CommandContext, opts: { scenario?: bool
 export async function upCommand(
   ctx: CommandContext,
   file: string,
-  opts: { name?: string; imageSource?: string; nodeTimeout?: string },
+  opts: EngineOptions & { name?: string; imageSource?: string; nodeTimeout?: string },
 ): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeUpCommand(ctx, file, opts);
   const nodeTimeoutMs = parseDuration(opts.nodeTimeout ?? '180s');
   if (nodeTimeoutMs === undefined || nodeTimeoutMs <= 0)
     throw new FedsimError(`--node-timeout expects a duration such as 90s or 5m, got "${opts.nodeTimeout}".`);
@@ -76,20 +81,25 @@ interface NodeStatus {
 }
 
 /** `fedsim status [NAME] [--json]`: federations running, their containers with state and ports. */
-export async function statusCommand(ctx: CommandContext, name: string | undefined, opts: { json?: boolean }): Promise<void> {
+export async function statusCommand(
+  ctx: CommandContext,
+  name: string | undefined,
+  opts: EngineOptions & { json?: boolean },
+): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeStatusCommand(ctx, name, opts);
   const engine = await ctx.engine();
   const names = name ? [name] : await federationNames(engine);
   const out: { name: string; containers: NodeStatus[]; urls?: Record<string, string> }[] = [];
   for (const n of names) {
-    const containers = await engine.docker.listContainers({ all: true, filters: labelFilter(n) });
+    const containers = await engine.containers(labelFilter(n));
     if (name && containers.length === 0)
       throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
     // A gateway's ports, named by the proxy they lead to (the plan travels on the gateway's labels).
-    const gw = containers.find((c) => c.Labels[LABEL.role] === 'gateway' && c.Labels[LABEL.topology]);
+    const gw = containers.find((c) => c.labels[LABEL.role] === 'gateway' && c.labels[LABEL.topology]);
     const plan = gw
       ? (() => {
           try {
-            return planFederation(TopologySchema.parse(JSON.parse(gw.Labels[LABEL.topology]!)), n, Number(gw.Labels['io.fedsim.slot']));
+            return planFederation(TopologySchema.parse(JSON.parse(gw.labels[LABEL.topology]!)), n, Number(gw.labels[LABEL.slot]));
           } catch {
             return undefined;
           }
@@ -103,30 +113,32 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
     // A replica's ports are published by its network namespace: shown on the replica's line, named.
     const publishedBy = new Map(
       containers
-        .filter((c) => c.Labels[LABEL.role] === 'netns')
+        .filter((c) => c.labels[LABEL.role] === 'netns')
         .map((c) => [
-          c.Labels[LABEL.node],
-          c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.service]}:${p.PrivatePort}`),
+          c.labels[LABEL.node],
+          c.ports.filter((p) => p.published).map((p) => `${p.ip}:${p.published}->${c.labels[LABEL.service]}:${p.private}`),
         ]),
     );
     out.push({
       name: n,
       containers: containers
-        .filter((c) => c.Labels[LABEL.role] !== 'netns')
+        .filter((c) => c.labels[LABEL.role] !== 'netns')
         .map((c) => ({
-          name: c.Labels[LABEL.node] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
-          role: c.Labels[LABEL.role] ?? '?',
-          region: c.Labels[LABEL.region] ?? '',
-          cluster: c.Labels[LABEL.cluster],
-          service: c.Labels[LABEL.service],
-          state: nodeStateOfContainer(c.State),
+          name: c.labels[LABEL.node] ?? c.name,
+          role: c.labels[LABEL.role] ?? '?',
+          region: c.labels[LABEL.region] ?? '',
+          cluster: c.labels[LABEL.cluster],
+          service: c.labels[LABEL.service],
+          state: nodeStateOfContainer(c.state),
           ports:
-            c.Labels[LABEL.role] === 'service'
-              ? (publishedBy.get(c.Labels[LABEL.node]) ?? [])
-              : c.Ports.filter((p) => p.PublicPort).map(
-                  (p) =>
-                    `${p.IP}:${p.PublicPort}->${c.Labels[LABEL.role] === 'gateway' ? gatewayPort(c.Labels[LABEL.region] ?? '', p.PrivatePort) : p.PrivatePort}`,
-                ),
+            c.labels[LABEL.role] === 'service'
+              ? (publishedBy.get(c.labels[LABEL.node]) ?? [])
+              : c.ports
+                  .filter((p) => p.published)
+                  .map(
+                    (p) =>
+                      `${p.ip}:${p.published}->${c.labels[LABEL.role] === 'gateway' ? gatewayPort(c.labels[LABEL.region] ?? '', p.private) : p.private}`,
+                  ),
         }))
         .sort((a, b) => a.role.localeCompare(b.role) || a.name.localeCompare(b.name)),
       urls: monitoringUrlsOf(containers),
@@ -153,11 +165,11 @@ export async function statusCommand(ctx: CommandContext, name: string | undefine
 }
 
 /** Prometheus' and Alertmanager's URLs on this machine, for a monitored federation. */
-function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, string> | undefined {
+function monitoringUrlsOf(containers: ContainerSummary[]): Record<string, string> | undefined {
   const url = (role: string, port: number) => {
-    const c = containers.find((x) => x.Labels[LABEL.role] === role);
-    const p = c?.Ports.find((x) => x.PrivatePort === port && x.PublicPort);
-    return p ? `http://127.0.0.1:${p.PublicPort}` : c ? `(${c.State})` : undefined;
+    const c = containers.find((x) => x.labels[LABEL.role] === role);
+    const p = c?.ports.find((x) => x.private === port && x.published);
+    return p ? `http://127.0.0.1:${p.published}` : c ? `(${c.state})` : undefined;
   };
   const prometheus = url('prometheus', PROMETHEUS_PORT);
   if (!prometheus) return undefined;
@@ -169,7 +181,8 @@ function monitoringUrlsOf(containers: Docker.ContainerInfo[]): Record<string, st
 }
 
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
-export async function downCommand(ctx: CommandContext, name: string | undefined, opts: { all?: boolean }): Promise<void> {
+export async function downCommand(ctx: CommandContext, name: string | undefined, opts: EngineOptions & { all?: boolean }): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeDownCommand(ctx, name, opts);
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
   ctx.interrupt(ctx.say, 'finishing the removal');
@@ -187,7 +200,8 @@ export async function downCommand(ctx: CommandContext, name: string | undefined,
 }
 
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
-export async function gcCommand(ctx: CommandContext): Promise<void> {
+export async function gcCommand(ctx: CommandContext, opts: EngineOptions = {}): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands()).kubeGcCommand(ctx, opts);
   ctx.interrupt(ctx.say, 'finishing the removal');
   const engine = await ctx.engine();
   const names = await federationNames(engine);
@@ -198,8 +212,8 @@ export async function gcCommand(ctx: CommandContext): Promise<void> {
     containers += removed.containers;
     networks += removed.networks;
   }
-  const volumes = (await engine.docker.listVolumes({ filters: labelFilter() })).Volumes ?? [];
-  for (const v of volumes) await engine.docker.getVolume(v.Name).remove({ force: true });
+  const volumes = await engine.volumes(labelFilter());
+  for (const v of volumes) await engine.removeVolume(v.name, { force: true });
   ctx.out(
     `gc: removed ${containers} containers, ${networks} networks, ${volumes.length} volumes${names.length ? ` of ${names.join(', ')}` : ''}\n`,
   );

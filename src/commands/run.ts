@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { remoteWriteLines } from '../report/remote-write.js';
+import { VISUAL_FILES } from '../report/visuals.js';
 import type { Engine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
@@ -64,6 +65,7 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
   }
   for (const line of remoteWriteLines(r.verdicts)) out(line);
   out(`run folder: ${result.dir} (summary.md first)`);
+  out(`report: ${join(result.dir, VISUAL_FILES.html)} (plots, the fault log, the timeline; opens from disk)`);
   if (!result.passed) process.exitCode = 1;
 }
 

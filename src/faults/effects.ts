@@ -26,6 +26,41 @@ export interface NodeEffect {
   action: NodeAction;
 }
 
+/**
+ * iptables rules (filter table) in one container's network namespace: a gateway's (loss on a link)
+ * or a node's (loss on a node). Each rule is the arguments after `-A`/`-D` and carries the comment
+ * `fedsim-fault-<id>`, so heal finds every rule a fault left, with or without its record.
+ */
+export interface PacketEffect {
+  /** The container whose network namespace holds the rules. */
+  container: string;
+  /** Who it is, for messages: `gateway us-east-1`, a node's or a replica's name. */
+  holder: string;
+  /** The node or replica it is, when it is one (for the fault log's nodes). */
+  node?: string;
+  rules: string[][];
+}
+
+/** cgroup limits set on a running container (engine container update); undone to the plan's. */
+export interface LimitEffect {
+  node: string;
+  container: string;
+  /** CPU quota in cores (cfs quota / period). */
+  cpus?: number;
+  /** Memory limit in MiB, below the planned one. */
+  memoryMb?: number;
+  /** The planned memory limit, restored when it is undone (absent: the container had none). */
+  plannedMemoryMb?: number;
+}
+
+/** A node's clock offset, written to the file libfaketime in its JVM follows. */
+export interface ClockEffect {
+  node: string;
+  container: string;
+  /** Seconds added to the node's wall clock (negative: behind). */
+  offsetSeconds: number;
+}
+
 export interface Effects {
   /** Ordered region pairs whose traffic (from -> to) the fault touches; empty for node faults. */
   directions: [string, string][];
@@ -33,6 +68,26 @@ export interface Effects {
   /** Proxies the fault disables (link-down). */
   disabled: ProxyEffect[];
   nodes: NodeEffect[];
+  /** Packet drop rules (loss). Optional: records stored by an older fedsim have none. */
+  packets?: PacketEffect[];
+  /** cgroup limits (stress). */
+  limits?: LimitEffect[];
+  /** Clock offsets (clock). */
+  clocks?: ClockEffect[];
+}
+
+/** The comment on every iptables rule of a fault: heal removes every rule that has the prefix. */
+export const FAULT_RULE_PREFIX = 'fedsim-fault-';
+
+/** Every node or replica a fault acts on, whatever it does to them: what the fault log lists. */
+export function touchedNodes(e: Effects): string[] {
+  const names = [
+    ...e.nodes.map((n) => n.node),
+    ...(e.packets ?? []).flatMap((p) => (p.node ? [p.node] : [])),
+    ...(e.limits ?? []).map((l) => l.node),
+    ...(e.clocks ?? []).map((c) => c.node),
+  ];
+  return [...new Set(names)];
 }
 
 /** Toxic names start with this and the fault's id, so a gateway says which fault owns each toxic. */

@@ -1,19 +1,30 @@
 import { FedsimError } from '../errors.js';
 import type { Plan } from '../topology/plan.js';
+import { CLOCK_KINDS } from './clock.js';
 import type { Effects } from './effects.js';
 import type { FaultKindDef } from './kind.js';
 import { LINK_KINDS } from './link.js';
+import { LOSS_KINDS } from './loss.js';
 import { NODE_KINDS } from './node.js';
 import { OUTAGE_KINDS } from './outage.js';
 import type { FaultInput } from './params.js';
 import { PARTITION_KINDS } from './partition.js';
+import { STRESS_KINDS } from './stress.js';
 
 /**
  * The registry of fault kinds: every kind, from its family's module. Adding a kind is a record in
  * a family's list (or a new family module listed here) and its test; the schema (spec.ts), the
  * CLI's options and the README's table (docs.ts) follow.
  */
-export const KINDS = [...LINK_KINDS, ...PARTITION_KINDS, ...NODE_KINDS, ...OUTAGE_KINDS] as const;
+export const KINDS = [
+  ...LINK_KINDS,
+  ...LOSS_KINDS,
+  ...PARTITION_KINDS,
+  ...NODE_KINDS,
+  ...STRESS_KINDS,
+  ...CLOCK_KINDS,
+  ...OUTAGE_KINDS,
+] as const;
 
 export type FaultKind = (typeof KINDS)[number]['name'];
 export const FAULT_KINDS = KINDS.map((k) => k.name) as [FaultKind, ...FaultKind[]];

@@ -25,6 +25,12 @@ export interface FaultRecord {
   /** When the engine call applying it returned (a kill: the container is dead). */
   effect?: Instant;
   undone?: Instant;
+  /**
+   * After the undo: when every database node it acted on answered CQL again, probed directly at
+   * its own address (no gateway, no driver session): the database's recovery, apart from when a
+   * client succeeds again. Absent: no node, or none answered within the probe's limit.
+   */
+  answering?: Instant;
   /** Set when injecting or undoing failed. */
   error?: string;
   /** The timeline step (0-based) that injected it, in a scenario run: what alert expectations name. */

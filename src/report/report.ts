@@ -1,12 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Recovery, recoveries } from '../checkers/availability.js';
+import { FLOOR_BOUNDS, floorLine, type NoiseFloor, saturation } from '../checkers/floor.js';
 import { latencyTable, localVsRemote, type PairLatency, type ReachLatency } from '../checkers/latency.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
+import type { AlertLine } from '../monitoring/alerts.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 import type { Expectation } from './expectations.js';
 import { remoteWriteSummary } from './remote-write.js';
+import { VISUAL_FILES, writeVisuals } from './visuals.js';
 
 /**
  * A run's reports: report.json (everything, for machines), junit.xml (one testcase per
@@ -27,6 +31,12 @@ export interface Report {
   /** Per client region: served in its own region vs elsewhere. */
   reach: ReachLatency[];
   faults: FaultRecord[];
+  /** Per fault undone: the nodes answering again (probed directly) apart from the clients succeeding again. */
+  recovery: Recovery[];
+  /** What the host alone did to the run (absent in runs before fedsim measured it). */
+  floor?: NoiseFloor;
+  /** The floor's bounds it was beyond: latency and availability failures then are `unknown`. */
+  saturated?: string[];
 }
 
 /** An expectation as report.json (and `fedsim check --json`) gives it. */
@@ -45,7 +55,7 @@ export function buildReport(
   faults: FaultRecord[],
   verdicts: Verdict[],
   expected: Expectation[],
-  times: { startedAt: Date; seconds: Report['seconds'] },
+  times: { startedAt: Date; seconds: Report['seconds']; floor?: NoiseFloor },
 ): Report {
   const count = (o: string) => h.ops.filter((x) => x.outcome === o).length;
   return {
@@ -62,6 +72,8 @@ export function buildReport(
     latency: latencyTable(h),
     reach: localVsRemote(h),
     faults,
+    recovery: recoveries(h, faults),
+    ...(times.floor && { floor: times.floor, saturated: saturation(times.floor) }),
   };
 }
 
@@ -101,6 +113,12 @@ export function summaryMarkdown(r: Report): string {
     '',
     `Operations: ${r.operations.total} (${r.operations.ok} ok, ${r.operations.fail} failed, ${r.operations.info} unknown outcome).`,
     '',
+    ...(r.floor
+      ? [
+          `Noise floor (what the host alone did, measured beside the run): ${floorLine(r.floor)}. ${r.saturated?.length ? `**Beyond its bounds**: ${r.saturated.join('; ')}; latency, availability and steady-state failures the host can explain are unknown, not failures.` : `Within its bounds (host CPU p90 < ${FLOOR_BOUNDS.hostCpuP90 * 100}%, event loop p99 <= ${FLOOR_BOUNDS.eventLoopP99Ms} ms, local canary p99 <= ${FLOOR_BOUNDS.canaryP99Ms} ms).`}`,
+          '',
+        ]
+      : []),
     '| client region -> serving region | ops | p50 | p95 | p99 | max |',
     '| --- | --- | --- | --- | --- | --- |',
     ...r.latency.map(
@@ -122,22 +140,70 @@ export function summaryMarkdown(r: Report): string {
     );
   }
   if (r.faults.length) {
-    lines.push('| fault | target | in effect | undone |', '| --- | --- | --- | --- |');
+    // After the undo: the database back (its nodes answer CQL, probed directly) vs fedsim's clients back.
+    const after = (ms?: number) => (ms === undefined ? '-' : `+${(ms / 1000).toFixed(1)} s`);
+    const recovery = new Map((r.recovery ?? []).map((x) => [x.id, x]));
+    lines.push(
+      '| fault | target | in effect | undone | nodes answering again | client succeeding again |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const f of r.faults)
       lines.push(
-        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} |`,
+        `| ${f.kind} | ${f.target} | ${f.effect ? `${(f.effect.t / 1000).toFixed(1)} s` : f.error ? `failed: ${f.error}` : '-'} | ${f.undone ? `${(f.undone.t / 1000).toFixed(1)} s` : '-'} | ${after(recovery.get(f.id)?.nodesAnsweringAfter)} | ${after(recovery.get(f.id)?.clientSucceedingAfter)} |`,
       );
     lines.push('');
   }
   lines.push(
-    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again, no containers needed.',
+    `Plots ([report.html](${VISUAL_FILES.html}) has them all, interactive, with the timeline of operations):`,
+    '',
+    `![latency per operation, faults shaded](${VISUAL_FILES.latency})`,
+    '',
+    `![operations and errors per second, faults shaded](${VISUAL_FILES.rate})`,
+    '',
+    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml`, `report.html`, `latency.svg`, `rate.svg` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again and `fedsim report` draws the plots again, no containers needed.',
     '',
   );
   return lines.join('\n');
 }
 
-export function writeReports(dir: string, r: Report, expected: Expectation[]): void {
+/** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
+const REPORT_KEYS = new Set([
+  'scenario',
+  'seed',
+  'federation',
+  'startedAt',
+  'finishedAt',
+  'seconds',
+  'passed',
+  'expectations',
+  'verdicts',
+  'operations',
+  'latency',
+  'reach',
+  'faults',
+]);
+export const reportExtras = (r: Report): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
+
+/** Every report of a run into its folder: report.json, junit.xml, summary.md, report.html and its SVGs. */
+export function writeReports(dir: string, r: Report, expected: Expectation[], run: { history: History; alerts?: AlertLine[] }): void {
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(dir, 'junit.xml'), junitXml(r, expected));
   writeFileSync(join(dir, 'summary.md'), summaryMarkdown(r));
+  writeVisuals(dir, {
+    title: r.scenario,
+    passed: r.passed,
+    subtitle: reportSubtitle(r),
+    expectations: r.expectations,
+    verdicts: r.verdicts,
+    faults: r.faults,
+    alerts: run.alerts ?? [],
+    history: run.history,
+    extra: reportExtras(r),
+  });
+}
+
+/** What a run's Report says at the top of report.html. */
+export function reportSubtitle(r: Report): string {
+  return `Seed ${r.seed} (replay with --seed ${r.seed}), federation ${r.federation}, ${r.startedAt}, ${r.seconds.total.toFixed(0)} s in all. Operations: ${r.operations.total} (${r.operations.ok} ok, ${r.operations.fail} failed, ${r.operations.info} unknown outcome).`;
 }

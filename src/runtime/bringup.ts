@@ -1,11 +1,9 @@
 import cassandra from 'cassandra-driver';
 import { NAME_PATTERN } from '../common/names.js';
 import type { Say } from '../common/say.js';
-import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
-import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 import { discover, Federation, lastLogLines } from './federation.js';
 import { configureGateway, gatewayContainerSpec } from './gateway.js';
@@ -13,6 +11,7 @@ import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
 import { startMonitoring } from './monitoring.js';
 import { nodeContainerSpec } from './nodes.js';
+import { cqlProbe, type Probe, waitUntil } from './readiness.js';
 import { federationNames, removeFederation } from './removal.js';
 import { resolveServiceImages, startServices } from './services.js';
 
@@ -38,11 +37,11 @@ export interface UpOptions {
 }
 
 async function usedSlots(engine: Engine): Promise<Map<number, string>> {
-  const nets = await engine.docker.listNetworks({ filters: labelFilter() });
+  const nets = await engine.networks(labelFilter());
   const used = new Map<number, string>();
   for (const n of nets) {
-    const slot = Number(n.Labels?.['io.fedsim.slot']);
-    if (Number.isInteger(slot)) used.set(slot, n.Labels?.[LABEL.federation] ?? '?');
+    const slot = Number(n.labels[LABEL.slot]);
+    if (Number.isInteger(slot)) used.set(slot, n.labels[LABEL.federation] ?? '?');
   }
   return used;
 }
@@ -58,28 +57,21 @@ async function waitForNode(
   signal?: AbortSignal,
 ): Promise<number> {
   const node = plan.nodes.find((n) => n.name === nodeName)!;
-  const t0 = Date.now();
-  let lastSaid = t0;
-  for (;;) {
-    signal?.throwIfAborted();
-    if (await answersCql(endpoint)) return (Date.now() - t0) / 1000;
-    const state = (await engine.docker.getContainer(node.container).inspect()).State;
-    if (!state.Running) {
-      throw new FedsimError(
-        `Node ${nodeName} exited (code ${state.ExitCode}${state.OOMKilled ? ', out of memory: raise its memory' : ''}) before answering CQL; its last log lines:\n${await lastLogLines(engine, node.container)}`,
-      );
-    }
-    if (Date.now() - t0 > timeoutMs) {
-      throw new FedsimError(
-        `Node ${nodeName} did not answer CQL within ${Math.round(timeoutMs / 1000)} s; its last log lines:\n${await lastLogLines(engine, node.container)}`,
-      );
-    }
-    if (Date.now() - lastSaid >= 5000) {
-      say(`waiting for ${nodeName} to answer CQL (${Math.round((Date.now() - t0) / 1000)} s)`);
-      lastSaid = Date.now();
-    }
-    await sleep(1000, signal);
-  }
+  const outcome = await waitUntil(cqlProbe(`${nodeName} to answer CQL`, endpoint), {
+    timeoutMs,
+    everyMs: 1000,
+    say,
+    signal,
+    stop: async () => {
+      const state = await engine.inspect(node.container);
+      return state.running
+        ? undefined
+        : `exited (code ${state.exitCode}${state.oomKilled ? ', out of memory: raise its memory' : ''}) before answering CQL`;
+    },
+  });
+  if (outcome.ready) return outcome.ms / 1000;
+  const why = /^exited/.test(outcome.last) ? outcome.last : `did not answer CQL within ${Math.round(timeoutMs / 1000)} s`;
+  throw new FedsimError(`Node ${nodeName} ${why}; its last log lines:\n${await lastLogLines(engine, node.container)}`);
 }
 
 function replicationCql(replication: Record<string, number>): string {
@@ -97,27 +89,29 @@ async function waitForMembership(fed: Federation, say: Say, signal?: AbortSignal
   for (const cluster of fed.plan.clusters) {
     if (cluster.nodes.length < 2) continue;
     const nodes = fed.plan.nodes.filter((n) => n.cluster === cluster.name);
-    const t0 = Date.now();
-    for (;;) {
-      signal?.throwIfAborted();
-      // Ask each node through its own region's session: the driver keeps no pool to remote datacenters.
-      const views = await Promise.all(
-        nodes.map(async (n) => {
-          const client = fed.client(n.region, cluster.name);
-          await client.connect();
-          const host = client.hosts.get(fed.endpoints[n.region]![n.address]!);
-          const rs = host && (await client.execute('SELECT peer, data_center FROM system.peers', [], { host }).catch(() => undefined));
-          return rs ? rs.rows.filter((r) => r.data_center).length : 0;
-        }),
-      );
-      if (views.every((peers) => peers === nodes.length - 1)) break;
-      if (Date.now() - t0 > 90_000)
-        throw new FedsimError(
-          `The nodes of cluster ${cluster.name} did not all see each other within 90 s; check \`fedsim status\` and the nodes' logs.`,
+    const seeingEachOther: Probe = {
+      what: `the nodes of cluster ${cluster.name} to see each other`,
+      check: async () => {
+        // Ask each node through its own region's session: the driver keeps no pool to remote datacenters.
+        const views = await Promise.all(
+          nodes.map(async (n) => {
+            const client = fed.client(n.region, cluster.name);
+            await client.connect();
+            const host = client.hosts.get(fed.endpoints[n.region]![n.address]!);
+            const rs = host && (await client.execute('SELECT peer, data_center FROM system.peers', [], { host }).catch(() => undefined));
+            return rs ? rs.rows.filter((r) => r.data_center).length : 0;
+          }),
         );
-      await sleep(500, signal);
-    }
-    say(`${cluster.name}: all ${nodes.length} nodes see each other (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        const short = nodes.flatMap((n, i) => (views[i] === nodes.length - 1 ? [] : [`${n.name} sees ${views[i]}`]));
+        return short.length ? `${short.join(', ')} of ${nodes.length - 1} peers` : undefined;
+      },
+    };
+    const outcome = await waitUntil(seeingEachOther, { timeoutMs: 90_000, everyMs: 500, say, signal });
+    if (!outcome.ready)
+      throw new FedsimError(
+        `The nodes of cluster ${cluster.name} did not all see each other within 90 s (${outcome.last}); check \`fedsim status\` and the nodes' logs.`,
+      );
+    say(`${cluster.name}: all ${nodes.length} nodes see each other (${(outcome.ms / 1000).toFixed(1)} s)`);
   }
 }
 
@@ -147,17 +141,16 @@ async function createKeyspaces(fed: Federation): Promise<void> {
 }
 
 function createNetwork(engine: Engine, plan: Plan, net: Plan['networks'][number]): Promise<unknown> {
-  return engine.docker
+  return engine
     .createNetwork({
-      Name: net.name,
-      Driver: 'bridge',
-      CheckDuplicate: true,
-      IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.bridge }] },
-      Labels: {
+      name: net.name,
+      subnet: net.subnet,
+      gateway: net.bridge,
+      labels: {
         [LABEL.managed]: 'true',
         [LABEL.federation]: plan.federation,
         [LABEL.region]: net.region,
-        'io.fedsim.slot': String(plan.slot),
+        [LABEL.slot]: String(plan.slot),
       },
     })
     .catch((err) => {
@@ -218,14 +211,12 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
 
     const topologyJson = JSON.stringify(topology);
     for (const gw of plan.gateways) {
-      const container = await engine.docker.createContainer(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
+      const container = await engine.create(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
       for (const net of plan.networks) {
         if (net.region === gw.region) continue;
-        await engine.docker
-          .getNetwork(net.name)
-          .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: gw.addresses[net.region] } } });
+        await engine.connect(net.name, container, gw.addresses[net.region]!);
       }
-      await container.start();
+      await engine.start(container);
     }
     const { endpoints, apis } = await discover(engine, plan);
     await Promise.all(plan.gateways.map((gw) => configureGateway(apis[gw.region]!, gw, opts.signal)));
@@ -239,8 +230,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
     const start = async (node: NodePlan) => {
       const img = nodeImages.get(node.flavor)!;
-      const c = await engine.docker.createContainer(nodeContainerSpec(plan, node, img.ref, img.scylla));
-      await c.start();
+      await engine.start(await engine.create(nodeContainerSpec(plan, node, img.ref, img.scylla)));
     };
     const ready = async (node: NodePlan) => {
       const endpoint = endpoints[node.region]![node.address]!;
@@ -261,7 +251,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
       }
       say(`all nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       signal.throwIfAborted();
-      await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say);
+      await startMonitoring(engine, plan, opts.imageSource ?? 'auto', say, signal);
       try {
         await waitForMembership(fed, say, signal);
         await createKeyspaces(fed);

@@ -60,7 +60,22 @@ export interface ClientOptions {
   readTimeoutMs?: number;
   /** How often an idle connection is probed; a frozen node is noticed one read timeout later. */
   heartBeatMs?: number;
+  /** How soon a lost node is tried again: default DEFAULT_RECONNECT. */
+  reconnect?: ReconnectPolicy;
+  /** Leave write timestamps to the coordinator (its clock decides last-write-wins), not the driver. */
+  serverTimestamps?: boolean;
 }
+
+/**
+ * Reconnection to a node the driver lost: exponential from `baseMs`, capped at `maxMs`, the first
+ * try at once. The driver's own default backs off to 10 minutes, so a client would go on failing
+ * long after its node answers again and the report would charge that to the database.
+ */
+export interface ReconnectPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+export const DEFAULT_RECONNECT: ReconnectPolicy = { baseMs: 100, maxMs: 1000 };
 
 /**
  * cassandra-driver 4.10 bug: when its control connection's node goes away while it refreshes the
@@ -120,8 +135,12 @@ export function regionClient(opts: ClientOptions): cassandra.Client {
     keyspace: opts.keyspace,
     policies: {
       addressResolution: new GatewayTranslator(opts.endpoints),
-      // A node that comes back is used again within a second (the default backs off to minutes).
-      reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(1000),
+      reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(
+        (opts.reconnect ?? DEFAULT_RECONNECT).baseMs,
+        (opts.reconnect ?? DEFAULT_RECONNECT).maxMs,
+        true,
+      ),
+      ...(opts.serverTimestamps && { timestampGeneration: null as never }),
     },
     socketOptions: { connectTimeout: 5000, readTimeout: opts.readTimeoutMs ?? 12_000 },
     pooling: { heartBeatInterval: opts.heartBeatMs ?? 5000 },

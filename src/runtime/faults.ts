@@ -2,14 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../clock.js';
 import { describeIssues } from '../common/document.js';
 import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
-import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect } from '../faults/effects.js';
+import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
 import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
+import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
+import {
+  addPacketRules,
+  deletePacketRules,
+  restoreLimits,
+  setClock,
+  setLimits,
+  sweepClock,
+  sweepLimits,
+  sweepPacketRules,
+} from './hostfaults.js';
 import { federationLabels, LABEL } from './labels.js';
 import { markForWipe } from './nodes.js';
 import { waitForServices } from './services.js';
@@ -20,8 +32,6 @@ import { waitForServices } from './services.js';
  * record of it (spec, effects, times) is a labelled Docker volume. So another process, or a later
  * one after a crash, can list, undo or heal what this one injected.
  */
-const FAULT_LABEL = 'io.fedsim.fault';
-
 interface StoredFault {
   id: string;
   spec: FaultSpec;
@@ -43,6 +53,12 @@ export interface HealReport {
   proxiesEnabled: number;
   nodesStarted: string[];
   nodesUnpaused: string[];
+  /** iptables rules of loss faults deleted, in gateways and nodes. */
+  rulesRemoved: number;
+  /** Nodes and replicas whose planned cgroup limits were set again. */
+  limitsRestored: string[];
+  /** Nodes whose clock offset was set back to zero. */
+  clocksReset: string[];
   /** From the start of heal until every node answered and saw its cluster whole again. */
   seconds: number;
 }
@@ -51,6 +67,8 @@ export interface FaultsOptions {
   clock?: Clock;
   log?: FaultLog;
   say?: Say;
+  /** Probe the nodes of each undone fault until they answer (its record's `answering`); `settled()` awaits it. */
+  probeAnswering?: boolean;
 }
 
 /** Parses a fault as a user wrote it; a problem is one sentence naming the field. */
@@ -62,30 +80,34 @@ export function parseFault(input: FaultSpec | FaultSpecInput): FaultSpec {
 
 type NodeState = 'running' | 'paused' | 'stopped' | 'missing';
 
+/** "Node answering again" is probed this often after an undo, for at most this long. */
+const ANSWERING_PROBE_MS = 100;
+const ANSWERING_LIMIT_MS = 180_000;
+
 async function nodeState(engine: Engine, container: string): Promise<NodeState> {
   try {
-    const s = (await engine.docker.getContainer(container).inspect()).State;
-    return s.Paused ? 'paused' : s.Running ? 'running' : 'stopped';
+    const s = await engine.inspect(container);
+    return s.paused ? 'paused' : s.running ? 'running' : 'stopped';
   } catch {
     return 'missing';
   }
 }
 
 async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
-  const c = engine.docker.getContainer(e.container);
-  const state = await nodeState(engine, e.container);
-  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${e.container}); is the federation whole?`);
+  const c = e.container;
+  const state = await nodeState(engine, c);
+  if (state === 'missing') throw new FedsimError(`Node ${e.node} has no container (${c}); is the federation whole?`);
   if (e.action === 'pause') {
-    if (state === 'running') await c.pause();
+    if (state === 'running') await engine.pause(c);
     return;
   }
-  if (state === 'paused') await c.unpause();
+  if (state === 'paused') await engine.unpause(c);
   const running = state !== 'stopped';
-  if (e.action === 'kill' && running) await c.kill({ signal: 'SIGKILL' });
-  if (e.action === 'stop' && running) await c.stop({ t: 30 });
-  if (e.action === 'restart') await c.restart({ t: 30 });
+  if (e.action === 'kill' && running) await engine.kill(c);
+  if (e.action === 'stop' && running) await engine.stop(c, 30);
+  if (e.action === 'restart') await engine.restart(c, 30);
   if (e.action === 'wipe') {
-    if (running) await c.kill({ signal: 'SIGKILL' });
+    if (running) await engine.kill(c);
     await markForWipe(engine, e.container);
   }
 }
@@ -93,13 +115,12 @@ async function actOnNode(engine: Engine, e: NodeEffect): Promise<void> {
 /** Brings a node back to running; true if something had to be done. */
 async function restoreNode(engine: Engine, container: string): Promise<'started' | 'unpaused' | undefined> {
   const state = await nodeState(engine, container);
-  const c = engine.docker.getContainer(container);
   if (state === 'paused') {
-    await c.unpause();
+    await engine.unpause(container);
     return 'unpaused';
   }
   if (state === 'stopped') {
-    await c.start();
+    await engine.start(container);
     return 'started';
   }
   return undefined;
@@ -113,6 +134,10 @@ export class Faults {
   /** The records of faults this process injected, for the fault log. */
   private readonly records = new Map<string, FaultRecord>();
   private readonly gateways: Map<string, GatewayApi>;
+  /** Probes of nodes answering again after an undo, still running. */
+  private readonly probes = new Set<Promise<void>>();
+  private readonly probing = new AbortController();
+  private readonly probeAnswering: boolean;
 
   constructor(
     readonly fed: Federation,
@@ -121,6 +146,7 @@ export class Faults {
     this.clock = opts.clock ?? new Clock();
     this.log = opts.log;
     this.say = opts.say ?? (() => undefined);
+    this.probeAnswering = opts.probeAnswering ?? false;
     this.gateways = new Map(fed.plan.gateways.map((g) => [g.region, new GatewayApi(g.region, fed.gatewayApis[g.region]!)]));
   }
 
@@ -148,7 +174,7 @@ export class Faults {
       params: paramsOf(spec),
       forMs: spec.for,
       directions: effects.directions,
-      nodes: effects.nodes.map((n) => n.node),
+      nodes: touchedNodes(effects),
       asked: this.clock.at(),
       ...(step !== undefined && { step }),
     };
@@ -181,6 +207,7 @@ export class Faults {
     if (instant) record.undone = record.effect;
     this.log?.write(record);
     this.say(`fault ${id}: ${describeFault(record)} in effect after ${(record.effect.t - record.asked.t).toFixed(0)} ms`);
+    if (instant) this.watchAnswering(record);
     if (spec.for !== undefined && !instant) {
       const timer = setTimeout(() => {
         this.timers.delete(id);
@@ -196,6 +223,9 @@ export class Faults {
       ...effects.toxics.map((t) => this.gateway(t.gateway).addToxic(t.proxy, t.toxic as GatewayToxic)),
       ...effects.disabled.map((p) => this.gateway(p.gateway).setEnabled(p.proxy, false)),
       ...effects.nodes.map((n) => actOnNode(this.engine, n)),
+      ...(effects.packets ?? []).map((p) => addPacketRules(this.engine, p)),
+      ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
+      ...(effects.clocks ?? []).map((c) => setClock(this.engine, c)),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -225,7 +255,17 @@ export class Faults {
     const others = (await this.stored()).filter((f) => f.id !== id);
     const heldProxies = new Set(others.flatMap((f) => f.effects.disabled.map((p) => `${p.gateway}/${p.proxy}`)));
     const heldNodes = new Set(others.flatMap((f) => f.effects.nodes.map((n) => n.node)));
+    // A node another active fault also limits or skews gets that fault's setting back, not the plan's.
+    const otherLimit = new Map(others.flatMap((f) => (f.effects.limits ?? []).map((l) => [l.container, l] as const)));
+    const otherClock = new Map(others.flatMap((f) => (f.effects.clocks ?? []).map((c) => [c.container, c] as const)));
     const results = await Promise.allSettled([
+      ...(e.packets ?? []).map((p) => deletePacketRules(this.engine, p)),
+      ...(e.limits ?? []).map(async (l) => {
+        await restoreLimits(this.engine, l);
+        const other = otherLimit.get(l.container);
+        if (other) await setLimits(this.engine, other);
+      }),
+      ...(e.clocks ?? []).map((c) => setClock(this.engine, otherClock.get(c.container) ?? { ...c, offsetSeconds: 0 })),
       ...e.toxics.map((t) => this.gateway(t.gateway).removeToxic(t.proxy, t.toxic.name)),
       ...e.disabled
         .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
@@ -244,7 +284,43 @@ export class Faults {
     record.undone = this.clock.at();
     this.log?.write(record);
     this.say(`fault ${id}: ${describeFault(record)} undone`);
+    this.watchAnswering(record);
     return record;
+  }
+
+  /**
+   * Probes each database node the fault acted on at its own address (the host reaches the
+   * container networks; no gateway, no driver session) until all answer CQL, then stamps the
+   * record's `answering`: when the database was back, whatever its clients did.
+   */
+  private watchAnswering(record: FaultRecord): void {
+    const mine = new Set(record.nodes);
+    const nodes = this.fed.plan.nodes.filter((n) => mine.has(n.name));
+    if (!this.probeAnswering || !nodes.length || record.undone === undefined) return;
+    const signal = this.probing.signal;
+    const until = performance.now() + ANSWERING_LIMIT_MS;
+    const probe = async (address: string): Promise<boolean> => {
+      while (!signal.aborted && performance.now() < until) {
+        if (await answersCql(`${address}:9042`, 500)) return true;
+        await sleep(ANSWERING_PROBE_MS, signal);
+      }
+      return false;
+    };
+    const running = Promise.all(nodes.map((n) => probe(n.address))).then((answered) => {
+      if (!answered.every(Boolean)) return;
+      record.answering = this.clock.at();
+      this.log?.write(record);
+      this.say(
+        `fault ${record.id}: its nodes answer CQL again, ${((record.answering.t - record.undone!.t) / 1000).toFixed(1)} s after the undo`,
+      );
+    });
+    this.probes.add(running);
+    void running.finally(() => this.probes.delete(running));
+  }
+
+  /** Resolves once every probe of nodes answering again has ended. */
+  async settled(): Promise<void> {
+    while (this.probes.size) await Promise.all([...this.probes]);
   }
 
   /** Every active fault of the federation, whichever process injected it. */
@@ -271,6 +347,9 @@ export class Faults {
       proxiesEnabled: 0,
       nodesStarted: [],
       nodesUnpaused: [],
+      rulesRemoved: 0,
+      limitsRestored: [],
+      clocksReset: [],
       seconds: 0,
     };
     await Promise.all(this.fed.plan.gateways.map((gw) => this.healGateway(gw.region, report)));
@@ -281,6 +360,8 @@ export class Faults {
         if (done === 'unpaused') report.nodesUnpaused.push(n.name);
       }),
     );
+    // After the nodes run again: a paused node's rules and clock can only be reached once it runs.
+    await this.healHosts(report);
     for (const f of stored) {
       await this.drop(f.id);
       this.finish(f.id);
@@ -289,6 +370,36 @@ export class Faults {
     await waitForServices(this.engine, this.fed.plan, { signal: opts.signal, say: this.say });
     report.seconds = (performance.now() - t0) / 1000;
     return report;
+  }
+
+  /**
+   * What loss, stress and clock faults leave in containers, found there rather than in records: fault
+   * rules in every gateway, node and replica namespace, cgroup limits other than the plan's, clock
+   * offsets other than zero. Limits first: a node starved of CPU would answer the rest slowly.
+   */
+  private async healHosts(report: HealReport): Promise<void> {
+    const plan = this.fed.plan;
+    await Promise.all(
+      [...plan.nodes.map((n) => [n, n.memoryMb] as const), ...plan.replicas.map((r) => [r, undefined] as const)].map(
+        async ([n, memoryMb]) => {
+          if (await sweepLimits(this.engine, n.container, memoryMb)) report.limitsRestored.push(n.name);
+        },
+      ),
+    );
+    const namespaces = [
+      ...plan.gateways.map((g) => g.container),
+      ...plan.nodes.map((n) => n.container),
+      ...plan.replicas.map((r) => r.netns),
+    ];
+    const removed = await Promise.all(namespaces.map((c) => sweepPacketRules(this.engine, c)));
+    report.rulesRemoved = removed.reduce((a, b) => a + b, 0);
+    await Promise.all(
+      plan.nodes
+        .filter((n) => n.flavor === 'cassandra')
+        .map(async (n) => {
+          if (await sweepClock(this.engine, n.container)) report.clocksReset.push(n.name);
+        }),
+    );
   }
 
   private async healGateway(region: string, report: HealReport): Promise<void> {
@@ -323,8 +434,9 @@ export class Faults {
     );
   }
 
-  /** Stops this process's timers without undoing anything (the faults stay until heal). */
+  /** Stops this process's timers and probes without undoing anything (the faults stay until heal). */
   release(): void {
+    this.probing.abort();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -334,27 +446,20 @@ export class Faults {
   }
 
   private async store(f: StoredFault): Promise<void> {
-    await this.engine.docker.createVolume({
-      Name: this.volumeName(f.id),
-      Labels: federationLabels(this.fed.name, { [LABEL.role]: 'fault', [FAULT_LABEL]: JSON.stringify(f) }),
-    });
+    await this.engine.createVolume(
+      this.volumeName(f.id),
+      federationLabels(this.fed.name, { [LABEL.role]: 'fault', [LABEL.fault]: JSON.stringify(f) }),
+    );
   }
 
   private async drop(id: string): Promise<void> {
-    await this.engine.docker
-      .getVolume(this.volumeName(id))
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+    await this.engine.removeVolume(this.volumeName(id));
   }
 
   private async stored(): Promise<StoredFault[]> {
-    const res = await this.engine.docker.listVolumes({
-      filters: { label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] },
-    });
-    return (res.Volumes ?? [])
-      .map((v) => JSON.parse(v.Labels?.[FAULT_LABEL] ?? 'null') as StoredFault | null)
+    const volumes = await this.engine.volumes({ label: [`${LABEL.federation}=${this.fed.name}`, `${LABEL.role}=fault`] });
+    return volumes
+      .map((v) => JSON.parse(v.labels[LABEL.fault] ?? 'null') as StoredFault | null)
       .filter((f): f is StoredFault => f !== null)
       .sort((a, b) => a.asked.localeCompare(b.asked));
   }

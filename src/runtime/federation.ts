@@ -1,16 +1,15 @@
 import type cassandra from 'cassandra-driver';
-import type Docker from 'dockerode';
 import type { Say } from '../common/say.js';
-import { sleep } from '../common/sleep.js';
 import { FedsimError } from '../errors.js';
 import { type ClusterPlan, knownRegion, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { localDatacenter } from '../topology/replicas.js';
 import { type Topology, TopologySchema } from '../topology/schema.js';
-import { answersCql, type Endpoints, regionClient } from './cql.js';
-import type { Engine } from './engine.js';
+import { answersCql, DEFAULT_RECONNECT, type Endpoints, type ReconnectPolicy, regionClient } from './cql.js';
+import type { ContainerState, Engine } from './engine.js';
 import { LABEL } from './labels.js';
 import { clientNamespace } from './netns.js';
 import { schemaVersions } from './nodes.js';
+import { type Probe, waitUntil } from './readiness.js';
 import { removeFederation } from './removal.js';
 
 /**
@@ -26,6 +25,7 @@ export interface RegistryEntry {
 
 export class Federation {
   private readonly clients = new Map<string, cassandra.Client>();
+  private reconnect: ReconnectPolicy = DEFAULT_RECONNECT;
 
   constructor(
     readonly engine: Engine,
@@ -52,10 +52,19 @@ export class Federation {
     return this.plan.clusters.find((c) => c.role === 'main');
   }
 
+  /**
+   * How soon the sessions try a lost node again (a scenario's `clients.reconnect`). Sessions open
+   * already are closed, so every session from here on uses it.
+   */
+  async setReconnect(policy: ReconnectPolicy): Promise<void> {
+    if (policy.baseMs === this.reconnect.baseMs && policy.maxMs === this.reconnect.maxMs) return;
+    await this.close();
+    this.reconnect = policy;
+  }
+
   /** A driver session on one cluster, as a client in `region` sees it (through its gateway). */
   client(region: string, clusterName?: string): cassandra.Client {
-    if (!this.plan.regions.includes(region))
-      throw new FedsimError(`Unknown region "${region}"; federation ${this.name} has ${this.plan.regions.join(', ')}.`);
+    knownRegion(this.plan, region);
     const cluster = this.cluster(clusterName);
     const key = `${region}/${cluster.name}`;
     let client = this.clients.get(key);
@@ -65,7 +74,7 @@ export class Federation {
       const all = this.endpoints[region] ?? {};
       const endpoints = Object.fromEntries(addresses.map((a) => [a, all[a]!]));
       const localDataCenter = localDatacenter(cluster, region);
-      client = regionClient({ endpoints, localDataCenter });
+      client = regionClient({ endpoints, localDataCenter, reconnect: this.reconnect });
       this.clients.set(key, client);
     }
     return client;
@@ -98,15 +107,14 @@ export class Federation {
   }
 }
 
-function hostPort(info: Docker.ContainerInspectInfo, port: number): string {
-  const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-  if (!binding) {
-    const name = info.Name.replace(/^\//, '');
+function hostPort(info: ContainerState, port: number): string {
+  const published = info.published.get(port);
+  if (!published) {
     throw new FedsimError(
-      `${name} is ${info.State.Status}, so its ports are gone; this federation cannot be used: \`fedsim down\` it and bring it up again.`,
+      `${info.name} is ${info.status}, so its ports are gone; this federation cannot be used: \`fedsim down\` it and bring it up again.`,
     );
   }
-  return `127.0.0.1:${binding.HostPort}`;
+  return published;
 }
 
 /** Endpoints and gateway APIs of a running federation, read from its gateways' published ports. */
@@ -117,7 +125,7 @@ export async function discover(
   const endpoints: Record<string, Endpoints> = {};
   const apis: Record<string, string> = {};
   for (const gw of plan.gateways) {
-    const info = await engine.docker.getContainer(gw.container).inspect();
+    const info = await engine.inspect(gw.container);
     apis[gw.region] = `http://${hostPort(info, gw.apiPort)}`;
     endpoints[gw.region] = {};
     for (const p of gw.proxies) {
@@ -132,15 +140,7 @@ export async function discover(
 /** The last lines a container wrote, for error messages about it. */
 export async function lastLogLines(engine: Engine, container: string, lines = 12): Promise<string> {
   try {
-    const buf = (await engine.docker.getContainer(container).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
-    // Multiplexed stream: 8-byte frame headers precede each chunk.
-    const out: string[] = [];
-    for (let i = 0; i + 8 <= buf.length; ) {
-      const size = buf.readUInt32BE(i + 4);
-      out.push(buf.subarray(i + 8, i + 8 + size).toString());
-      i += 8 + size;
-    }
-    return out.join('').trimEnd() || '(nothing logged yet)';
+    return (await engine.logs(container, lines)).trimEnd() || '(nothing logged yet)';
   } catch {
     return '(no log)';
   }
@@ -152,16 +152,14 @@ export async function lastLogLines(engine: Engine, container: string, lines = 12
  * (nodetool describecluster), so that a QUORUM or ALL request right after works. Names the nodes still missing when time runs out.
  */
 export async function waitUntilAnswering(fed: Federation, opts: { timeoutMs: number; signal?: AbortSignal; say?: Say }): Promise<void> {
-  const t0 = Date.now();
-  let lastSaid = t0;
   const { plan } = fed;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const silent = (
-      await Promise.all(plan.nodes.map(async (n) => ((await answersCql(fed.endpoints[n.region]![n.address]!)) ? undefined : n.name)))
-    ).filter((n): n is string => n !== undefined);
-    let missing = silent.map((n) => `${n} does not answer CQL`);
-    if (!silent.length) {
+  const answering: Probe = {
+    what: 'the federation to answer again',
+    check: async () => {
+      const silent = (
+        await Promise.all(plan.nodes.map(async (n) => ((await answersCql(fed.endpoints[n.region]![n.address]!)) ? undefined : n.name)))
+      ).filter((n): n is string => n !== undefined);
+      if (silent.length) return silent.map((n) => `${n} does not answer CQL`).join('; ');
       const views = await Promise.all(
         plan.nodes.map(async (n) => {
           const peers = plan.nodes.filter((m) => m.cluster === n.cluster);
@@ -172,29 +170,22 @@ export async function waitUntilAnswering(fed: Federation, opts: { timeoutMs: num
           return notSeen.length ? `${n.name} does not see ${notSeen.join(', ')} up and agreeing on the schema` : undefined;
         }),
       );
-      missing = views.filter((v): v is string => v !== undefined);
-    }
-    if (!missing.length) return;
-    if (Date.now() - t0 > opts.timeoutMs)
-      throw new FedsimError(`The federation did not answer again within ${Math.round(opts.timeoutMs / 1000)} s: ${missing.join('; ')}.`);
-    if (Date.now() - lastSaid >= 5000) {
-      opts.say?.(`waiting for the federation to answer again: ${missing.join('; ')}`);
-      lastSaid = Date.now();
-    }
-    await sleep(500, opts.signal);
-  }
+      const missing = views.filter((v): v is string => v !== undefined);
+      return missing.length ? missing.join('; ') : undefined;
+    },
+  };
+  const outcome = await waitUntil(answering, { timeoutMs: opts.timeoutMs, everyMs: 500, say: opts.say, signal: opts.signal });
+  if (!outcome.ready)
+    throw new FedsimError(`The federation did not answer again within ${Math.round(opts.timeoutMs / 1000)} s: ${outcome.last}.`);
 }
 
 /** The handle of a federation that is already up (found by its labels), for status, faults and tests. */
 export async function attach(engine: Engine, name: string): Promise<Federation> {
-  const gws = await engine.docker.listContainers({
-    all: true,
-    filters: { label: [`${LABEL.federation}=${name}`, `${LABEL.role}=gateway`] },
-  });
+  const gws = await engine.containers({ label: [`${LABEL.federation}=${name}`, `${LABEL.role}=gateway`] });
   const first = gws[0];
   if (!first) throw new FedsimError(`No federation named ${name} is up; \`fedsim status\` lists those that are.`);
-  const topology = TopologySchema.parse(JSON.parse(first.Labels[LABEL.topology] ?? '{}'));
-  const plan = planFederation(topology, name, Number(first.Labels['io.fedsim.slot']));
+  const topology = TopologySchema.parse(JSON.parse(first.labels[LABEL.topology] ?? '{}'));
+  const plan = planFederation(topology, name, Number(first.labels[LABEL.slot]));
   const { endpoints, apis } = await discover(engine, plan);
   return new Federation(engine, plan, topology, endpoints, apis);
 }

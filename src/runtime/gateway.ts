@@ -1,14 +1,14 @@
-import type Docker from 'dockerode';
-import { Toxiproxy } from 'toxiproxy-node-client';
 import { FedsimError, reason } from '../errors.js';
 import type { GatewayPlan, Plan } from '../topology/plan.js';
+import type { ContainerSpec } from './engine.js';
 import { federationLabels, LABEL } from './labels.js';
+import { httpProbe, waitUntil } from './readiness.js';
 
 /**
  * A region's gateway: a Toxiproxy through which every path that crosses a region boundary flows.
  * Its proxies and baseline toxics come from the plan; faults add toxics of their own names.
  */
-export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): Docker.ContainerCreateOptions {
+export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): ContainerSpec {
   const cqlPorts = gw.proxies.filter((p) => p.kind === 'cql').map((p) => `${p.listenPort}/tcp`);
   const published = [`${gw.apiPort}/tcp`, ...cqlPorts];
   const home = plan.networks.find((n) => n.region === gw.region)!;
@@ -21,13 +21,15 @@ export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string,
       [LABEL.region]: gw.region,
       // The topology travels with the federation, so another process can re-plan it exactly.
       [LABEL.topology]: topologyJson,
-      'io.fedsim.slot': String(plan.slot),
+      [LABEL.slot]: String(plan.slot),
     }),
     ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])),
     HostConfig: {
       // Published on loopback only, each on a port the engine picks.
       PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
       Memory: 128 * 1024 * 1024,
+      // NET_ADMIN: `loss` on a link drops packets with iptables in the gateway's network namespace.
+      CapAdd: ['NET_ADMIN'],
     },
     NetworkingConfig: { EndpointsConfig: { [home.name]: { IPAMConfig: { IPv4Address: gw.addresses[gw.region] } } } },
   };
@@ -35,27 +37,14 @@ export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string,
 
 /** Creates the gateway's proxies and baseline toxics; waits for its API first. */
 export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      const r = await fetch(`${apiUrl}/version`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new FedsimError(`The gateway of ${gw.region} did not answer at ${apiUrl} within 20 s.`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const tp = new Toxiproxy(apiUrl);
+  const outcome = await waitUntil(httpProbe(`${apiUrl}/version`, 200), { timeoutMs: 20_000, everyMs: 100, signal });
+  if (!outcome.ready) throw new FedsimError(`The gateway of ${gw.region} did not answer at ${apiUrl} within 20 s.`);
+  const api = new GatewayApi(gw.region, apiUrl);
   try {
-    await tp.populate(gw.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream, enabled: true })));
+    await api.populate(gw.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream, enabled: true })));
     await Promise.all(
       gw.proxies.map(async (p) => {
-        if (!p.toxics.length) return;
-        const proxy = await tp.get(p.name);
-        for (const t of p.toxics)
-          await proxy.addToxic({ name: t.name, type: t.type, stream: t.stream, toxicity: 1, attributes: t.attributes });
+        for (const t of p.toxics) await api.addToxic(p.name, { name: t.name, type: t.type, stream: t.stream, attributes: t.attributes });
       }),
     );
   } catch (err) {
@@ -79,9 +68,8 @@ export interface GatewayProxy {
 }
 
 /**
- * The few Toxiproxy calls faults make, each one HTTP request: toxiproxy-node-client drops the
- * toxics from its proxy listings and reads a proxy before every change, and a toxic should take
- * effect within tens of milliseconds of being asked for.
+ * fedsim's one Toxiproxy client: the few calls bring-up and faults make, each one HTTP request (a
+ * toxic should take effect within tens of milliseconds of being asked for).
  */
 export class GatewayApi {
   constructor(
@@ -105,6 +93,11 @@ export class GatewayApi {
     if (!res.ok)
       throw new FedsimError(`The gateway of ${this.region} refused ${method} ${path}: ${res.status} ${(await res.text()).trim()}`);
     return res.status === 204 ? undefined : res.json();
+  }
+
+  /** Creates the proxies (or replaces those of the same names). */
+  async populate(proxies: Omit<GatewayProxy, 'toxics'>[]): Promise<void> {
+    await this.call('POST', '/populate', proxies);
   }
 
   async proxies(): Promise<GatewayProxy[]> {

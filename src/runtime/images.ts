@@ -61,54 +61,40 @@ export interface ImageStatus {
   note?: string;
 }
 
-export async function inspectSize(engine: Engine, ref: string): Promise<number | undefined> {
-  try {
-    return (await engine.docker.getImage(ref).inspect()).Size;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every component with both its sources and whether each is present in the engine. */
 export async function listImages(engine: Engine): Promise<ImageStatus[]> {
   const rows: ImageStatus[] = [];
   for (const c of Object.values(CATALOG)) {
     if (c.recipe) {
       const ref = localTag(c);
-      const size = await inspectSize(engine, ref);
+      const size = await engine.imageSize(ref);
       rows.push({ component: c.name, source: 'local', ref, present: size !== undefined, sizeBytes: size });
     }
-    const size = await inspectSize(engine, c.registry);
+    const size = await engine.imageSize(c.registry);
     rows.push({ component: c.name, source: 'registry', ref: c.registry, present: size !== undefined, sizeBytes: size, note: c.note });
   }
   return rows;
 }
 
 /** Follows a build or import stream; a FedsimError naming the component when a step fails. */
-export function follow(engine: Engine, stream: NodeJS.ReadableStream, component: string, say: Say): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let lastStep = '';
-    let failure: string | undefined;
-    const fail = (why: string) =>
-      reject(new FedsimError(`Building the ${component} image failed${lastStep ? ` at "${lastStep}"` : ''}: ${why}`));
-    engine.docker.modem.followProgress(
-      stream,
-      (err: Error | null) => {
-        // The engine reports a failed step as an event in the stream, not as a stream error.
-        if (err) fail(reason(err));
-        else if (failure) fail(failure);
-        else resolve();
-      },
-      (event: { stream?: string; error?: string }) => {
-        if (event.error) failure = event.error.trim();
-        const line = event.stream?.trim();
-        if (line?.startsWith('Step ')) {
-          lastStep = line;
-          say(`${component}: ${line}`);
-        }
-      },
-    );
-  });
+export async function follow(engine: Engine, stream: NodeJS.ReadableStream, component: string, say: Say): Promise<void> {
+  let lastStep = '';
+  let failure: string | undefined;
+  const fail = (why: string) => new FedsimError(`Building the ${component} image failed${lastStep ? ` at "${lastStep}"` : ''}: ${why}`);
+  await engine
+    .follow(stream, (event) => {
+      if (event.error) failure = event.error.trim();
+      const line = event.stream?.trim();
+      if (line?.startsWith('Step ')) {
+        lastStep = line;
+        say(`${component}: ${line}`);
+      }
+    })
+    .catch((err) => {
+      throw fail(reason(err));
+    });
+  // The engine reports a failed step as an event in the stream, not as a stream error.
+  if (failure) throw fail(failure);
 }
 
 async function buildBase(engine: Engine, c: Component, say: Say): Promise<void> {
@@ -119,7 +105,7 @@ async function buildBase(engine: Engine, c: Component, say: Say): Promise<void> 
     say('base: importing the root file system');
     const [repo, tag] = localTag(c).split(':') as [string, string];
     const tarProc = spawn('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const stream = await engine.docker.importImage(tarProc.stdout as unknown as string, {
+    const stream = await engine.importImage(tarProc.stdout, {
       repo,
       tag,
       changes: ['CMD ["/bin/bash"]', `LABEL ${LABEL.component}=base ${LABEL.recipeHash}=${recipeHash(c)}`],
@@ -136,12 +122,10 @@ async function buildFromRecipe(engine: Engine, c: Component, say: Say): Promise<
   try {
     await stageRecipe(c, context, say);
     say(`${c.name}: docker build ${localTag(c)}`);
-    const stream = await engine.docker.buildImage(tar.pack(context) as unknown as NodeJS.ReadableStream, {
-      t: localTag(c),
+    const stream = await engine.buildImage(tar.pack(context) as unknown as NodeJS.ReadableStream, {
+      tag: localTag(c),
       buildargs: { BASE: localTag(CATALOG.base) },
       labels: { [LABEL.component]: c.name, [LABEL.recipeHash]: recipeHash(c) },
-      rm: true,
-      forcerm: true,
     });
     await follow(engine, stream, c.name, say);
   } finally {
@@ -164,7 +148,7 @@ export async function buildImages(engine: Engine, say: Say, only: ComponentName[
     const c = CATALOG[name];
     const ref = localTag(c);
     const t0 = performance.now();
-    if ((await inspectSize(engine, ref)) !== undefined) {
+    if ((await engine.imageSize(ref)) !== undefined) {
       results.push({ component: name, ref, built: false, seconds: 0 });
       continue;
     }
@@ -176,18 +160,6 @@ export async function buildImages(engine: Engine, say: Say, only: ComponentName[
     results.push({ component: name, ref, built: true, seconds });
   }
   return results;
-}
-
-export async function pull(engine: Engine, ref: string): Promise<boolean> {
-  try {
-    const stream = await engine.docker.pull(ref);
-    await new Promise<void>((resolve, reject) =>
-      engine.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-    );
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface ResolvedImage {
@@ -206,15 +178,14 @@ export async function resolveImage(engine: Engine, name: ComponentName, source: 
   const c = CATALOG[name];
   const local = c.recipe ? localTag(c) : undefined;
   if (source !== 'local') {
-    if ((await inspectSize(engine, c.registry)) !== undefined)
-      return { component: name, ref: c.registry, source: 'registry', how: 'present' };
+    if ((await engine.imageSize(c.registry)) !== undefined) return { component: name, ref: c.registry, source: 'registry', how: 'present' };
   }
-  if (source !== 'registry' && local && (await inspectSize(engine, local)) !== undefined) {
+  if (source !== 'registry' && local && (await engine.imageSize(local)) !== undefined) {
     return { component: name, ref: local, source: 'local', how: 'present' };
   }
   if (source !== 'local') {
     say(`${name}: pulling ${c.registry}`);
-    if (await pull(engine, c.registry)) return { component: name, ref: c.registry, source: 'registry', how: 'pulled' };
+    if (await engine.pull(c.registry)) return { component: name, ref: c.registry, source: 'registry', how: 'pulled' };
     if (source === 'registry') {
       throw new FedsimError(
         `The ${name} image ${c.registry} cannot be pulled; check the registry connection, or use --image-source local.`,

@@ -11,13 +11,17 @@ export const LABEL = {
   component: 'io.fedsim.component',
   recipeHash: 'io.fedsim.recipe-hash',
   topology: 'io.fedsim.topology',
+  /** The federation's address slot (on its networks and gateways): which 10.213.x.0/24 subnets it owns. */
+  slot: 'io.fedsim.slot',
+  /** A fault's record (spec, effects, times) as JSON, on its volume. */
+  fault: 'io.fedsim.fault',
 } as const;
 
 export function federationLabels(federation: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.federation]: federation, ...extra };
 }
 
-/** A dockerode `filters` value that matches everything of one federation (or of fedsim at all). */
+/** An engine LabelFilter (engine.ts) that matches everything of one federation (or of fedsim at all). */
 export function labelFilter(federation?: string): { label: string[] } {
   const label = [`${LABEL.managed}=true`];
   if (federation) label.push(`${LABEL.federation}=${federation}`);

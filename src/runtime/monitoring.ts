@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import type { Say } from '../common/say.js';
+import { FedsimError } from '../errors.js';
 import { alertmanagerConfig, grafanaServiceDatasources, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
 import { projectRoot } from '../paths.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
-import type { Engine } from './engine.js';
+import type { ContainerSpec, Engine } from './engine.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
-import { putFiles } from './nodes.js';
+import { httpProbe, waitUntil } from './readiness.js';
 
 /**
  * Monitoring containers of a federation (`monitoring: on`): Prometheus with fedsim's rules and a
@@ -27,8 +27,8 @@ function spec(
   role: 'prometheus' | 'alertmanager' | 'grafana',
   image: string,
   port: number,
-  command: Pick<Docker.ContainerCreateOptions, 'Entrypoint' | 'Cmd'> = {},
-): Docker.ContainerCreateOptions {
+  command: Pick<ContainerSpec, 'Entrypoint' | 'Cmd'> = {},
+): ContainerSpec {
   const m = plan.monitoring!;
   const home = plan.networks[0]!;
   return {
@@ -45,7 +45,8 @@ function spec(
   };
 }
 
-export async function startMonitoring(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<void> {
+/** Starts the monitoring containers and waits until each answers its readiness endpoint. */
+export async function startMonitoring(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say, signal?: AbortSignal): Promise<void> {
   const m = plan.monitoring;
   if (!m) return;
   const prom = await resolveImage(engine, 'prometheus', imageSource, say);
@@ -59,7 +60,7 @@ export async function startMonitoring(engine: Engine, plan: Plan, imageSource: I
     '--storage.tsdb.retention.time=2h',
     '--rules.alert.resend-delay=2s',
   ];
-  const containers: { create: Docker.ContainerCreateOptions; path: string; files: Record<string, string> }[] = [
+  const containers: { create: ContainerSpec; path: string; files: Record<string, string> }[] = [
     {
       // The local image's entrypoint is the whole command; the registry image's takes flags as its command.
       create: spec(
@@ -82,52 +83,78 @@ export async function startMonitoring(engine: Engine, plan: Plan, imageSource: I
     },
   ];
   for (const c of containers) {
-    const container = await engine.docker.createContainer(c.create);
+    const container = await engine.create(c.create);
     for (const net of plan.networks.slice(1)) {
       const role = c.create.Labels![LABEL.role] as 'prometheus' | 'alertmanager';
-      await engine.docker
-        .getNetwork(net.name)
-        .connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: m[role].addresses[net.region] } } });
+      await engine.connect(net.name, container, m[role].addresses[net.region]!);
     }
-    await putFiles(engine, c.create.name!, c.path, c.files);
-    await container.start();
+    await engine.putFiles(c.create.name!, c.path, c.files);
+    await engine.start(container);
   }
   const grafana = await startGrafana(engine, plan, imageSource, say);
-  say(`monitoring: Prometheus (${prom.ref}), Alertmanager (${am.ref}), Grafana: ${grafana}`);
+  await waitForMonitoring(engine, plan, grafana.started, say, signal);
+  say(`monitoring: Prometheus (${prom.ref}), Alertmanager (${am.ref}), Grafana: ${grafana.said}`);
+}
+
+/**
+ * Waits until Prometheus and Alertmanager say they are ready (a run's alerts need both), and Grafana
+ * healthy where it runs (a view only: not being ready is said, not fatal).
+ */
+async function waitForMonitoring(engine: Engine, plan: Plan, grafana: boolean, say: Say, signal?: AbortSignal): Promise<void> {
+  const m = plan.monitoring!;
+  const parts = [
+    { container: m.prometheus.container, port: PROMETHEUS_PORT, path: '/-/ready', needed: true, timeoutMs: 60_000 },
+    { container: m.alertmanager.container, port: ALERTMANAGER_PORT, path: '/-/ready', needed: true, timeoutMs: 60_000 },
+    ...(grafana ? [{ container: m.grafana.container, port: GRAFANA_PORT, path: '/api/health', needed: false, timeoutMs: 120_000 }] : []),
+  ];
+  await Promise.all(
+    parts.map(async (p) => {
+      const published = (await engine.inspect(p.container)).published.get(p.port);
+      const outcome = await waitUntil(httpProbe(`http://${published}${p.path}`, 200), {
+        timeoutMs: p.timeoutMs,
+        everyMs: 250,
+        say,
+        signal,
+        stop: async () => {
+          const s = await engine.inspect(p.container);
+          return s.running ? undefined : `it exited (code ${s.exitCode}${s.oomKilled ? ', out of memory' : ''})`;
+        },
+      });
+      if (outcome.ready) return;
+      const why = `${p.container} was not ready within ${p.timeoutMs / 1000} s (${outcome.last})`;
+      if (!p.needed) return say(`${why}; carrying on without it`);
+      const log = (await engine.logs(p.container, 12).catch(() => '')).trimEnd() || '(nothing logged)';
+      throw new FedsimError(`${why}; its last log lines:\n${log}`);
+    }),
+  );
 }
 
 const grafanaDir = join(projectRoot, 'docker/grafana');
 
 /**
  * Grafana, where its registry image can be had, provisioned with the federation's Prometheus and
- * fedsim's dashboard. Returns what to tell the user.
+ * fedsim's dashboard. Returns whether it runs and what to tell the user.
  */
-async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<string> {
+async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<{ started: boolean; said: string }> {
   const m = plan.monitoring!;
   const image = imageSource === 'local' ? undefined : await resolveImage(engine, 'grafana', imageSource, say).catch(() => undefined);
   if (!image) {
-    const services = plan.services.filter((s) => s.datasource).length;
-    return `not run (no Grafana image can be had here; see docker/grafana/README.md)${
-      services
-        ? `; where it runs it gets a datasource per replica of ${plan.services
-            .filter((s) => s.datasource)
-            .map((s) => s.name)
-            .join(', ')}`
-        : ''
-    }`;
+    const services = plan.services.filter((s) => s.datasource).map((s) => s.name);
+    const also = services.length ? `; where it runs it gets a datasource per replica of ${services.join(', ')}` : '';
+    return { started: false, said: `not run (no Grafana image can be had here; see docker/grafana/README.md)${also}` };
   }
   const home = plan.networks[0]!;
   const create = spec(plan, 'grafana', image.ref, GRAFANA_PORT);
   create.Env = [`FEDSIM_PROMETHEUS_URL=http://${m.prometheus.addresses[home.region]}:${PROMETHEUS_PORT}`];
-  await engine.docker.createContainer(create);
+  await engine.create(create);
   const files: Record<string, string> = {};
   for (const sub of ['provisioning/datasources', 'provisioning/dashboards', 'dashboards'])
     for (const f of readdirSync(join(grafanaDir, sub))) files[`${sub}/${f}`] = readFileSync(join(grafanaDir, sub, f), 'utf8');
   const services = grafanaServiceDatasources(plan);
   if (services) files['provisioning/datasources/services.yml'] = services;
-  await putFiles(engine, m.grafana.container, '/etc/grafana', files);
-  await engine.docker.getContainer(m.grafana.container).start();
-  return `${image.ref}`;
+  await engine.putFiles(m.grafana.container, '/etc/grafana', files);
+  await engine.start(m.grafana.container);
+  return { started: true, said: image.ref };
 }
 
 /** Where Prometheus and Alertmanager answer on this machine, from their published ports. */
@@ -135,9 +162,9 @@ export async function monitoringUrls(engine: Engine, plan: Plan): Promise<Monito
   const m = plan.monitoring;
   if (!m) return undefined;
   const url = async (container: string, port: number) => {
-    const info = await engine.docker.getContainer(container).inspect();
-    const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-    return binding ? `http://127.0.0.1:${binding.HostPort}` : `(${container} is ${info.State.Status})`;
+    const info = await engine.inspect(container);
+    const published = info.published.get(port);
+    return published ? `http://${published}` : `(${container} is ${info.status})`;
   };
   const grafana = await url(m.grafana.container, GRAFANA_PORT).catch(() => undefined);
   return {

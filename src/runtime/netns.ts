@@ -1,11 +1,10 @@
-import type Docker from 'dockerode';
 import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import type { ClientPlan, DnatRule, Plan } from '../topology/plan.js';
-import type { Engine } from './engine.js';
+import type { ContainerSpec, Engine } from './engine.js';
 import { resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
-import { logProbe, logText, waitUntil } from './readiness.js';
+import { logProbe, waitUntil } from './readiness.js';
 
 /**
  * A client network namespace of a region: a small container of fedsim's base image (it has
@@ -41,7 +40,7 @@ export interface NetnsSpec {
   labels: Record<string, string>;
 }
 
-export function netnsContainerSpec(plan: Plan, n: NetnsSpec, image: string): Docker.ContainerCreateOptions {
+export function netnsContainerSpec(plan: Plan, n: NetnsSpec, image: string): ContainerSpec {
   const network = plan.networks.find((x) => x.region === n.region)!;
   const published = (n.ports ?? []).map((p) => [`${p.port}/tcp`, p.host] as const);
   return {
@@ -71,19 +70,19 @@ export async function netnsImage(engine: Engine, say: Say): Promise<string> {
 }
 
 /** Starts a holder and waits until its rules are in; a FedsimError with its log when they cannot be. */
-export async function startNetns(engine: Engine, container: Docker.Container, name: string, signal?: AbortSignal): Promise<void> {
-  await container.start();
+export async function startNetns(engine: Engine, name: string, signal?: AbortSignal): Promise<void> {
+  await engine.start(name);
   const outcome = await waitUntil(logProbe(engine, name, READY_LINE), {
     timeoutMs: 10_000,
     everyMs: 20,
     signal,
     stop: async () => {
-      const s = (await container.inspect()).State;
-      return s.Running ? undefined : `it exited (code ${s.ExitCode})`;
+      const s = await engine.inspect(name);
+      return s.running ? undefined : `it exited (code ${s.exitCode})`;
     },
   });
   if (!outcome.ready) {
-    const log = (await logText(engine, name, 5).catch(() => '')).trim();
+    const log = (await engine.logs(name, 5).catch(() => '')).trim();
     throw new FedsimError(`The network namespace ${name} could not set its DNAT rules: ${outcome.last}${log ? `: ${log}` : ''}`);
   }
 }
@@ -93,10 +92,9 @@ export async function startNetns(engine: Engine, container: Docker.Container, na
  * not there yet (two processes may race to create it: the loser uses the winner's).
  */
 export async function clientNamespace(engine: Engine, plan: Plan, client: ClientPlan, say: Say): Promise<number> {
-  const existing = engine.docker.getContainer(client.container);
   const pidOf = async (): Promise<number | undefined> => {
-    const s = (await existing.inspect().catch(() => undefined))?.State;
-    return s?.Running && s.Pid ? s.Pid : undefined;
+    const s = await engine.inspect(client.container).catch(() => undefined);
+    return s?.running && s.pid ? s.pid : undefined;
   };
   const running = await pidOf();
   if (running) return running;
@@ -113,12 +111,13 @@ export async function clientNamespace(engine: Engine, plan: Plan, client: Client
       },
       await netnsImage(engine, say),
     );
-    await startNetns(engine, await engine.docker.createContainer(spec), client.container);
+    await engine.create(spec);
+    await startNetns(engine, client.container);
   } catch (err) {
     // Created meanwhile by another process, or left stopped: start it if needed and use it.
     if (!/already in use|Conflict/i.test(reason(err))) throw err;
-    const s = (await existing.inspect()).State;
-    if (!s.Running) await startNetns(engine, existing, client.container);
+    const s = await engine.inspect(client.container);
+    if (!s.running) await startNetns(engine, client.container);
     else await waitUntil(logProbe(engine, client.container, READY_LINE), { timeoutMs: 10_000, everyMs: 20 });
   }
   const pid = await pidOf();

@@ -1,21 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type Docker from 'dockerode';
-import tar from 'tar-fs';
 import type { NodePlan, Plan } from '../topology/plan.js';
-import type { Engine } from './engine.js';
+import type { ContainerSpec, Engine } from './engine.js';
 import { federationLabels, LABEL } from './labels.js';
-import { execIn } from './readiness.js';
 
 /**
  * Node flavors: how one database process is started from its plan. Cassandra runs fedsim's local
  * image (its entrypoint reads FEDSIM_* variables); Scylla runs the official image's entrypoint flags.
  */
-export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, imageIsScylla: boolean): Docker.ContainerCreateOptions {
+export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, imageIsScylla: boolean): ContainerSpec {
   const network = plan.networks.find((n) => n.region === node.region)!;
   const dnat = node.dnat.map((d) => `${d.to}>${d.via}`).join(' ');
-  const base: Docker.ContainerCreateOptions = {
+  const base: ContainerSpec = {
     name: node.container,
     Image: image,
     Hostname: node.name,
@@ -43,6 +37,9 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
       `FEDSIM_HEAP=${node.heapMb}M`,
       `FEDSIM_COMMITLOG=${node.commitlog}`,
       `FEDSIM_DNAT=${dnat}`,
+      `FEDSIM_PROCESSORS=${node.tuning.processors}`,
+      `FEDSIM_LIGHT=${node.tuning.light ? 1 : 0}`,
+      `FEDSIM_CDS=${node.tuning.cds ? 1 : 0}`,
     ];
     return base;
   }
@@ -73,7 +70,7 @@ export function nodeContainerSpec(plan: Plan, node: NodePlan, image: string, ima
 
 /** Runs a command in a running container and returns what it printed (stdout and stderr). */
 export async function execText(engine: Engine, container: string, cmd: string[], timeoutMs = 20_000): Promise<string> {
-  return (await execIn(engine, container, cmd, timeoutMs)).output;
+  return (await engine.exec(container, cmd, timeoutMs)).output;
 }
 
 /**
@@ -96,25 +93,10 @@ export async function schemaVersions(engine: Engine, container: string): Promise
   return versions;
 }
 
-/** Writes files (names may have folders) into a container's directory, created or stopped too, as a tar archive. */
-export async function putFiles(engine: Engine, container: string, path: string, files: Record<string, string>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fedsim-files-'));
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), content);
-    }
-    const archive = tar.pack(dir, { entries: Object.keys(files) }) as unknown as NodeJS.ReadableStream;
-    await engine.docker.getContainer(container).putArchive(archive, { path });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /**
  * Leaves the wipe marker in a stopped node's data directory: the image's entrypoint deletes the
  * data before Cassandra starts, so the node comes back empty, as after losing its disk.
  */
 export function markForWipe(engine: Engine, container: string): Promise<void> {
-  return putFiles(engine, container, '/var/lib/cassandra', { '.fedsim-wipe': 'wiped by fedsim\n' });
+  return engine.putFiles(container, '/var/lib/cassandra', { '.fedsim-wipe': 'wiped by fedsim\n' });
 }

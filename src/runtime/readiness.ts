@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
-import { PassThrough } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Say } from '../common/say.js';
+import { sleep } from '../common/sleep.js';
 import { reason } from '../errors.js';
+import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 
 /**
@@ -21,7 +21,8 @@ export type WaitOutcome = { ready: true; ms: number } | { ready: false; ms: numb
 
 /**
  * Runs `probe` every `everyMs` until it is ready or `timeoutMs` passes. `stop` is asked between
- * tries and ends the wait early with its reason (a container that exited will never be ready).
+ * tries and ends the wait early with its reason (a container that exited will never be ready). An
+ * aborted `signal` throws its reason. A probe that throws is not ready yet, its error the reason.
  */
 export async function waitUntil(
   probe: Probe,
@@ -43,8 +44,13 @@ export async function waitUntil(
       opts.say(`waiting for ${probe.what} (${Math.round(ms / 1000)} s: ${last})`);
       lastSaid = performance.now();
     }
-    await delay(opts.everyMs ?? 100, undefined, { signal: opts.signal });
+    await sleep(opts.everyMs ?? 100, opts.signal);
   }
+}
+
+/** A CQL native-protocol endpoint that answers a handshake. */
+export function cqlProbe(what: string, endpoint: string): Probe {
+  return { what, check: async () => ((await answersCql(endpoint)) ? undefined : `no CQL answer at ${endpoint}`) };
 }
 
 /** A TCP port that accepts a connection. */
@@ -77,60 +83,15 @@ export function httpProbe(url: string, status: number): Probe {
   };
 }
 
-/** Output and exit code of a command run inside a running container. */
-export async function execIn(
-  engine: Engine,
-  container: string,
-  cmd: string[],
-  timeoutMs = 20_000,
-): Promise<{ code: number; output: string }> {
-  const exec = await engine.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  engine.docker.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`${cmd.join(' ')} in ${container} took longer than ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
-}
-
 /** A command that exits 0 inside the container. */
 export function commandProbe(engine: Engine, container: string, cmd: string[]): Probe {
   return {
     what: `\`${cmd.join(' ')}\` exiting 0 in ${container}`,
     check: async () => {
-      const r = await execIn(engine, container, cmd, 10_000);
+      const r = await engine.exec(container, cmd, 10_000);
       return r.code === 0 ? undefined : `exit ${r.code}${r.output.trim() ? `: ${r.output.trim().split('\n').slice(-1)[0]}` : ''}`;
     },
   };
-}
-
-/** The container's log text (stdout and stderr), demultiplexed. */
-export async function logText(engine: Engine, container: string, tail?: number): Promise<string> {
-  const buf = (await engine.docker
-    .getContainer(container)
-    .logs({ stdout: true, stderr: true, ...(tail !== undefined && { tail }) })) as unknown as Buffer;
-  const out: string[] = [];
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size).toString());
-    i += 8 + size;
-  }
-  return out.join('');
 }
 
 /** A line of the container's log matching a regular expression. */
@@ -138,6 +99,6 @@ export function logProbe(engine: Engine, container: string, pattern: string): Pr
   const re = new RegExp(pattern, 'm');
   return {
     what: `a log line of ${container} matching /${pattern}/`,
-    check: async () => (re.test(await logText(engine, container)) ? undefined : 'no such line yet'),
+    check: async () => (re.test(await engine.logs(container)) ? undefined : 'no such line yet'),
   };
 }

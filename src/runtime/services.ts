@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type Docker from 'dockerode';
 import tar from 'tar-fs';
 import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import type { Plan, ReplicaPlan, ServicePlan } from '../topology/plan.js';
 import type { Readiness } from '../topology/schema.js';
 import { CATALOG, type ComponentName } from './catalog.js';
-import type { Engine } from './engine.js';
-import { filesOf, follow, inspectSize, localTag, pull, resolveImage } from './images.js';
+import type { ContainerSpec, Engine } from './engine.js';
+import { filesOf, follow, localTag, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
 import { netnsContainerSpec, netnsImage, startNetns } from './netns.js';
-import { commandProbe, httpProbe, logProbe, logText, type Probe, tcpProbe, waitUntil } from './readiness.js';
+import { commandProbe, httpProbe, logProbe, type Probe, tcpProbe, waitUntil } from './readiness.js';
 
 /**
  * The user's services as components: their images (present, pulled, or built from a directory and
@@ -33,9 +32,9 @@ export async function resolveServiceImages(engine: Engine, plan: Plan, say: Say)
 }
 
 async function pullService(engine: Engine, s: ServicePlan, ref: string, say: Say): Promise<string> {
-  if ((await inspectSize(engine, ref)) !== undefined) return ref;
+  if ((await engine.imageSize(ref)) !== undefined) return ref;
   say(`${s.name}: pulling ${ref}`);
-  if (await pull(engine, ref)) return ref;
+  if (await engine.pull(ref)) return ref;
   throw new FedsimError(
     `Service ${s.name}: the image ${ref} is not in the engine and cannot be pulled; build it, or give the service a build: directory.`,
   );
@@ -58,15 +57,13 @@ async function buildService(engine: Engine, s: ServicePlan, dir: string, say: Sa
   // FROM ${FEDSIM_BASE}: fedsim's Debian base, which builds here without a registry.
   const base = (await resolveImage(engine, 'base', 'local', say)).ref;
   const tag = `fedsim/svc-${s.name}:${directoryHash(dir)}-${localTag(CATALOG.base).split('-').pop()}`;
-  if ((await inspectSize(engine, tag)) !== undefined) return tag;
+  if ((await engine.imageSize(tag)) !== undefined) return tag;
   say(`${s.name}: building ${tag} from ${dir}`);
-  const stream = await engine.docker
+  const stream = await engine
     .buildImage(tar.pack(dir) as unknown as NodeJS.ReadableStream, {
-      t: tag,
+      tag,
       buildargs: { FEDSIM_BASE: base },
       labels: { [LABEL.component]: 'service', [LABEL.service]: s.name },
-      rm: true,
-      forcerm: true,
     })
     .catch((err) => {
       throw new FedsimError(`Building the ${s.name} service image from ${dir} failed: ${reason(err)}`);
@@ -75,7 +72,7 @@ async function buildService(engine: Engine, s: ServicePlan, dir: string, say: Sa
   return tag;
 }
 
-export function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan, image: string): Docker.ContainerCreateOptions {
+export function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan, image: string): ContainerSpec {
   return {
     name: r.container,
     Image: image,
@@ -106,10 +103,9 @@ export async function waitForReplica(
   s: ServicePlan,
   opts: { say?: Say; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const container = engine.docker.getContainer(r.container);
   const exited = async () => {
-    const st = (await container.inspect()).State;
-    return st.Running || st.Paused ? undefined : `it exited (code ${st.ExitCode}${st.OOMKilled ? ', out of memory' : ''})`;
+    const st = await engine.inspect(r.container);
+    return st.running || st.paused ? undefined : `it exited (code ${st.exitCode}${st.oomKilled ? ', out of memory' : ''})`;
   };
   const running: Probe = { what: `${r.name} running`, check: exited };
   const probe = s.ready ? readinessProbe(engine, r, s.ready) : running;
@@ -121,7 +117,7 @@ export async function waitForReplica(
     stop: exited,
   });
   if (outcome.ready) return outcome.ms;
-  const log = (await logText(engine, r.container, 12).catch(() => '')).trimEnd() || '(nothing logged)';
+  const log = (await engine.logs(r.container, 12).catch(() => '')).trimEnd() || '(nothing logged)';
   const why = /^it exited/.test(outcome.last)
     ? `${outcome.last} before it was ready`
     : `was not ready within ${((s.ready?.timeout ?? 60_000) / 1000).toFixed(0)} s (${probe.what}: ${outcome.last})`;
@@ -137,7 +133,7 @@ export async function startReplica(
   nsImage: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const netns = await engine.docker.createContainer(
+  await engine.create(
     netnsContainerSpec(
       plan,
       {
@@ -154,7 +150,7 @@ export async function startReplica(
     ),
   );
   try {
-    await startNetns(engine, netns, r.netns, signal);
+    await startNetns(engine, r.netns, signal);
   } catch (err) {
     const m = /(127\.0\.0\.1:\d+).*(already allocated|address already in use)|(already allocated|address already in use)/i.exec(
       reason(err),
@@ -167,8 +163,8 @@ export async function startReplica(
     }
     throw err;
   }
-  const c = await engine.docker.createContainer(replicaContainerSpec(plan, r, s, image));
-  await c.start().catch((err) => {
+  const c = await engine.create(replicaContainerSpec(plan, r, s, image));
+  await engine.start(c).catch((err) => {
     throw new FedsimError(`Service replica ${r.name} cannot start: ${reason(err)}`);
   });
 }
@@ -241,13 +237,10 @@ export async function waitForServices(engine: Engine, plan: Plan, opts: { say?: 
 export async function publishedPorts(engine: Engine, plan: Plan): Promise<Record<string, { port: number; published?: string }[]>> {
   const out: Record<string, { port: number; published?: string }[]> = {};
   for (const r of plan.replicas) {
-    const info = await engine.docker
-      .getContainer(r.netns)
-      .inspect()
-      .catch(() => undefined);
+    const info = await engine.inspect(r.netns).catch(() => undefined);
     out[r.name] = r.ports.map((p) => {
-      const binding = info?.NetworkSettings.Ports?.[`${p.port}/tcp`]?.[0];
-      return { port: p.port, ...(binding && { published: `127.0.0.1:${binding.HostPort}` }) };
+      const published = info?.published.get(p.port);
+      return { port: p.port, ...(published && { published }) };
     });
   }
   return out;

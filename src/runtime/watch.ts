@@ -16,12 +16,12 @@ export function nodeStateOfContainer(state: string | undefined): 'up' | 'paused'
  * probe of each running node through its own region's gateway.
  */
 export async function nodeStates(fed: Federation): Promise<Record<string, NodeState>> {
-  const containers = await fed.engine.docker.listContainers({ all: true, filters: labelFilter(fed.name) });
-  const byName = new Map(containers.map((c) => [c.Labels?.[LABEL.node], c]));
+  const containers = await fed.engine.containers(labelFilter(fed.name));
+  const byName = new Map(containers.map((c) => [c.labels[LABEL.node], c]));
   const entries = await Promise.all(
     fed.plan.nodes.map(async (n): Promise<[string, NodeState]> => {
       const c = byName.get(n.name);
-      const seen = nodeStateOfContainer(c?.State);
+      const seen = nodeStateOfContainer(c?.state);
       if (seen !== 'up') return [n.name, seen];
       const endpoint = fed.endpoints[n.region]?.[n.address];
       return [n.name, endpoint && (await answersCql(endpoint, 1000)) ? 'up' : 'starting'];

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type AlertExpectation, checkAlert } from '../checkers/alerts.js';
 import { checkRun } from '../checkers/all.js';
+import { floorLine, saturation } from '../checkers/floor.js';
 import { steadyState } from '../checkers/steady.js';
 import { Clock } from '../clock.js';
 import type { Say } from '../common/say.js';
@@ -31,6 +32,7 @@ import { UserWorkloads } from '../workload/users.js';
 import { ELEMENTS_TABLE, historyMeta, prepareTables, WorkloadRun, workloadKeyspace } from '../workload/workload.js';
 import type { Emit, LiveExpectation, Phase, RunControl } from './events.js';
 import type { LoadedScenario } from './file.js';
+import { FloorSampler } from './floor.js';
 import type { Scenario } from './schema.js';
 import { type PlannedStep, planTimeline } from './timeline.js';
 import { TrafficSampler } from './traffic.js';
@@ -163,7 +165,6 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   const phase = (p: Phase, lasts?: number) => emit({ type: 'phase', phase: p, at: Date.now(), lasts });
   // Stopped by the user (opts.signal) or by the engine going away (then the run cannot go on).
   const lost = new AbortController();
-  let engineLost: string | undefined;
   const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
   const seed = opts.seed ?? scenario.seed;
   const workload = { ...scenario.workload, seed };
@@ -174,27 +175,34 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   emit({ type: 'start', scenario: scenario.name, seed, at: Date.now(), dir });
   say(`run folder: ${dir} (seed ${seed})`);
 
-  let fed: Federation | undefined;
-  let faults: Faults | undefined;
-  let completed = false;
-  let stopWatching = () => {};
+  const run: RunState = { completed: false };
+  // The run's scope: released in the reverse order of what follows, on every path (success, failed
+  // expectation, error, Ctrl-C), after the error below is said; the federation last.
+  await using scope = new AsyncDisposableStack();
+  scope.defer(() => releaseFederation(run, scenario.after, say));
   const t0 = performance.now();
-  const stopEngineWatch = watchEngine(engine, (why) => {
-    engineLost = why;
-    say(`${why}: stopping the run`);
-    lost.abort(new Error(why));
-  });
+  scope.defer(
+    watchEngine(engine, (why) => {
+      run.engineLost = why;
+      say(`${why}: stopping the run`);
+      lost.abort(new Error(why));
+    }),
+  );
+  scope.defer(() => opts.control?.onHeal(undefined));
   try {
     phase('starting');
     const got = await reuseOrUp(engine, loaded, opts, say);
-    fed = got.fed;
+    const fed = got.fed;
+    run.fed = fed;
+    await fed.setReconnect({ baseMs: scenario.clients.reconnect.base, maxMs: scenario.clients.reconnect.max });
     emit({ type: 'federation', plan: fed.plan });
-    stopWatching = watchNodes(fed, (states) => emit({ type: 'nodes', states }), SAMPLE_MS);
+    scope.defer(watchNodes(fed, (states) => emit({ type: 'nodes', states }), SAMPLE_MS));
     const upSeconds = (performance.now() - t0) / 1000;
     const clock = new Clock();
     const log = new FaultLog(join(dir, 'faults.jsonl'), (record) => emit({ type: 'fault', record }));
-    const live = new Faults(fed, { clock, log, say });
-    faults = live;
+    const live = new Faults(fed, { clock, log, say, probeAnswering: true });
+    // Stops this process's timers and probes; the faults themselves are healed by the run or the next heal.
+    scope.defer(() => live.release());
     opts.control?.onHeal(async () => {
       say('heal asked for');
       await live.heal({ signal }).catch((err) => say(`heal failed: ${reason(err)}`));
@@ -202,7 +210,11 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const meta = historyMeta(fed, workload, clock);
     // Service replicas serve http probes (and a command's operations that name them) as clusters serve queries.
     meta.clusters = { ...meta.clusters, ...replicaTargets(fed.plan) };
+    // The workload's scope, released before the run's: the user's commands, the sampler, the
+    // monitoring server, then the history (closed before the result is returned or the error said).
+    await using workloadScope = new AsyncDisposableStack();
     const history = new HistoryWriter(meta, join(dir, 'history.jsonl'));
+    workloadScope.defer(() => history.close().catch(() => undefined));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
     // fedsim's own clients idle (`enabled: false`): the run still lasts its warm-up and duration.
     const own = {
@@ -219,119 +231,132 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       seed,
       signal,
     });
+    workloadScope.defer(() => users.kill());
     const sampler = new TrafficSampler(history.history, clock.now());
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
+    workloadScope.defer(() => clearInterval(sampling));
     let monitor: MonitoringServer | undefined;
-    try {
-      if (fed.plan.monitoring) {
-        monitor = await MonitoringServer.start(fed.plan, {
-          exporter: new MetricsExporter(history.history, () => log.records()),
-          clock,
-          file: join(dir, 'alerts.jsonl'),
-          onAlert: (line) => emit({ type: 'alert', line }),
-        });
-        const urls = await monitoringUrls(engine, fed.plan);
-        say(`monitoring: Prometheus ${urls?.prometheus}, Alertmanager ${urls?.alertmanager}; alerts go to ${join(dir, 'alerts.jsonl')}`);
-      }
-      phase('warm-up', scenario.warmup);
-      const tWarm = clock.now();
-      // fedsim's workspaces first: a user's workload may look them up.
-      await own.setup();
-      await users.start();
-      await own.run(scenario.warmup);
-      const runStart = clock.now();
-      history.add({ type: 'run', t: runStart });
-      const steps = planTimeline(scenario, seed);
-      emit({ type: 'timeline', steps, runStart: Date.now() });
-      phase('running', workload.duration);
-      emitSteadyBefore(emit, scenario, history.history);
-      await Promise.all([own.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
-      const runEnd = clock.now();
-      history.add({ type: 'end', t: runEnd });
-      signal?.throwIfAborted();
-      await users.stop();
-      phase('healing');
-      await live.heal({ signal });
-      const healEnd = clock.now();
-      phase('checking');
-      await own.observe();
-      const records = log.records();
-      if (monitor && scenario.expect.alerts) {
-        say('waiting for the expected alerts to fire and resolve');
-        await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
-      }
-      let metrics: RunMetrics | undefined;
-      if (scenario.expect.remoteWrite) {
-        const prometheus = fed.plan.monitoring && (await monitoringUrls(engine, fed.plan))?.prometheus;
-        const paths = remoteWritePaths(fed.plan, scenario.expect.remoteWrite);
-        if (prometheus) {
-          // Two more scrapes, so the agents' last figures (pending data after heal) are in.
-          await sleep(2.5 * SCRAPE_INTERVAL_S * 1000, signal);
-          metrics = await collectRemoteWrite(prometheus, paths, clock.startedAt.getTime(), signal);
-        } else metrics = { paths, series: [], error: 'the topology has no monitoring (`monitoring: on`)' };
-        writeFileSync(join(dir, 'metrics.json'), `${JSON.stringify(metrics)}\n`);
-      }
-      const verdicts = checkRun(
-        { history: history.history, faults: records, alerts: monitor?.alerts(), metrics },
-        checkOptions(scenario.expect, scenario.workloads),
-      );
-      const expected = expectations(scenario.expect, verdicts, scenario.workloads);
-      const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
-        startedAt,
-        seconds: {
-          total: (performance.now() - t0) / 1000,
-          up: upSeconds,
-          warmup: (runStart - tWarm) / 1000,
-          run: (runEnd - runStart) / 1000,
-          heal: (healEnd - runEnd) / 1000,
-          check: (clock.now() - healEnd) / 1000,
-        },
+    const floorSampler = new FloorSampler(fed);
+    workloadScope.defer(() => void floorSampler.stop());
+    if (fed.plan.monitoring) {
+      const m = await MonitoringServer.start(fed.plan, {
+        exporter: new MetricsExporter(history.history, () => log.records()),
+        clock,
+        file: join(dir, 'alerts.jsonl'),
+        onAlert: (line) => emit({ type: 'alert', line }),
       });
-      writeReports(dir, report, expected);
-      completed = true;
-      emit({
-        type: 'expectations',
-        list: expected.map((e) => ({ name: e.name, state: e.holds ? 'holding' : 'failed', summary: e.verdict.summary })),
-      });
-      phase('done');
-      emit({ type: 'verdict', passed: report.passed, dir });
-      return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
-    } finally {
-      users.kill();
-      clearInterval(sampling);
-      await monitor?.close();
-      // Closed on every path, before the run's result is returned or its error thrown.
-      await history.close().catch(() => undefined);
+      monitor = m;
+      workloadScope.defer(() => m.close());
+      const urls = await monitoringUrls(engine, fed.plan);
+      say(`monitoring: Prometheus ${urls?.prometheus}, Alertmanager ${urls?.alertmanager}; alerts go to ${join(dir, 'alerts.jsonl')}`);
     }
+    phase('warm-up', scenario.warmup);
+    const tWarm = clock.now();
+    floorSampler.start();
+    // fedsim's workspaces first: a user's workload may look them up.
+    await own.setup();
+    await users.start();
+    await own.run(scenario.warmup);
+    const runStart = clock.now();
+    history.add({ type: 'run', t: runStart });
+    const steps = planTimeline(scenario, seed);
+    emit({ type: 'timeline', steps, runStart: Date.now() });
+    phase('running', workload.duration);
+    emitSteadyBefore(emit, scenario, history.history);
+    await Promise.all([own.run(workload.duration), playTimeline(steps, live, clock, runStart, say, signal)]);
+    const runEnd = clock.now();
+    history.add({ type: 'end', t: runEnd });
+    const floor = floorSampler.stop();
+    writeFileSync(join(dir, 'floor.json'), `${JSON.stringify(floor, null, 2)}\n`);
+    say(`noise floor: ${floorLine(floor)}${saturation(floor).length ? `; beyond its bounds: ${saturation(floor).join('; ')}` : ''}`);
+    signal?.throwIfAborted();
+    await users.stop();
+    phase('healing');
+    await live.heal({ signal });
+    // The probes of "node answering again" end before the records are read.
+    await live.settled();
+    const healEnd = clock.now();
+    phase('checking');
+    await own.observe();
+    const records = log.records();
+    if (monitor && scenario.expect.alerts) {
+      say('waiting for the expected alerts to fire and resolve');
+      await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
+    }
+    let metrics: RunMetrics | undefined;
+    if (scenario.expect.remoteWrite) {
+      const prometheus = fed.plan.monitoring && (await monitoringUrls(engine, fed.plan))?.prometheus;
+      const paths = remoteWritePaths(fed.plan, scenario.expect.remoteWrite);
+      if (prometheus) {
+        // Two more scrapes, so the agents' last figures (pending data after heal) are in.
+        await sleep(2.5 * SCRAPE_INTERVAL_S * 1000, signal);
+        metrics = await collectRemoteWrite(prometheus, paths, clock.startedAt.getTime(), signal);
+      } else metrics = { paths, series: [], error: 'the topology has no monitoring (`monitoring: on`)' };
+      writeFileSync(join(dir, 'metrics.json'), `${JSON.stringify(metrics)}\n`);
+    }
+    const verdicts = checkRun(
+      { history: history.history, faults: records, alerts: monitor?.alerts(), metrics },
+      checkOptions(scenario.expect, scenario.workloads),
+    );
+    const expected = expectations(scenario.expect, verdicts, scenario.workloads, floor);
+    const report = buildReport(scenario, seed, fed.name, history.history, records, verdicts, expected, {
+      floor,
+      startedAt,
+      seconds: {
+        total: (performance.now() - t0) / 1000,
+        up: upSeconds,
+        warmup: (runStart - tWarm) / 1000,
+        run: (runEnd - runStart) / 1000,
+        heal: (healEnd - runEnd) / 1000,
+        check: (clock.now() - healEnd) / 1000,
+      },
+    });
+    writeReports(dir, report, expected, { history: history.history, alerts: monitor?.alerts() });
+    run.completed = true;
+    emit({
+      type: 'expectations',
+      list: expected.map((e) => ({ name: e.name, state: e.holds ? 'holding' : 'failed', summary: e.verdict.summary })),
+    });
+    phase('done');
+    emit({ type: 'verdict', passed: report.passed, dir });
+    return { dir, report, passed: report.passed, resetSeconds: got.resetSeconds };
   } catch (err) {
     // A failed engine call may come before the watchdog's verdict: ask the engine once more.
-    if (!engineLost && !(await engineAnswers(engine))) engineLost = `the Docker engine at ${engine.endpoint} stopped answering`;
-    if (engineLost)
-      throw new FedsimError(`The run of ${scenario.name} stopped: ${engineLost}. Once it is back, \`fedsim gc\` removes what is left.`);
+    if (!run.engineLost && !(await engineAnswers(engine))) run.engineLost = `the Docker engine at ${engine.endpoint} stopped answering`;
+    if (run.engineLost)
+      throw new FedsimError(`The run of ${scenario.name} stopped: ${run.engineLost}. Once it is back, \`fedsim gc\` removes what is left.`);
     if (signal.aborted) throw new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130);
     if (err instanceof FedsimError) throw err;
     throw new FedsimError(`The run of ${scenario.name} could not finish: ${reason(err)}`);
-  } finally {
-    stopEngineWatch();
-    opts.control?.onHeal(undefined);
-    stopWatching();
-    faults?.release();
-    if (fed) {
-      const keep = completed && scenario.after !== 'down';
-      // Never masks the run's own outcome: a removal that fails is said, and gc is the way out.
-      try {
-        if (keep) {
-          say(`leaving federation ${fed.name} up (after: ${scenario.after})`);
-          await fed.close();
-        } else if (engineLost) {
-          await fed.close();
-        } else {
-          say(`removing federation ${fed.name}`);
-          await fed.down();
-        }
-      } catch (err) {
-        say(`could not remove federation ${fed.name} (${reason(err)}); \`fedsim gc\` removes it`);
-      }
+  }
+}
+
+/** What the run's scope needs to release the federation as the run ended. */
+interface RunState {
+  fed?: Federation;
+  completed: boolean;
+  engineLost?: string;
+}
+
+/**
+ * Leaves the federation up (a completed run with `after: keep`), closes this process's sessions
+ * only (the engine is gone), or removes it. Never masks the run's own outcome: a removal that
+ * fails is said, and gc is the way out.
+ */
+async function releaseFederation(run: RunState, after: Scenario['after'], say: Say): Promise<void> {
+  const { fed } = run;
+  if (!fed) return;
+  try {
+    if (run.completed && after !== 'down') {
+      say(`leaving federation ${fed.name} up (after: ${after})`);
+      await fed.close();
+    } else if (run.engineLost) {
+      await fed.close();
+    } else {
+      say(`removing federation ${fed.name}`);
+      await fed.down();
     }
+  } catch (err) {
+    say(`could not remove federation ${fed.name} (${reason(err)}); \`fedsim gc\` removes it`);
   }
 }

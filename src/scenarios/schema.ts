@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { AlertExpectationSchema } from '../checkers/alerts.js';
-import { AvailabilityOptionsSchema } from '../checkers/availability.js';
-import { LatencyThresholdSchema } from '../checkers/latency.js';
-import { RemoteWriteOptionsSchema } from '../checkers/remote-write.js';
-import { SamplesOptionsSchema } from '../checkers/samples.js';
 import { duration } from '../common/duration.js';
 import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
 import { FaultSpecSchema } from '../faults/spec.js';
 import { TopologySchema } from '../topology/schema.js';
 import { type UserWorkload, UserWorkloadSchema } from '../workload/kinds.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
+import {
+  AlertExpectationSchema,
+  AvailabilityOptionsSchema,
+  LatencyThresholdSchema,
+  RemoteWriteOptionsSchema,
+  SamplesOptionsSchema,
+} from './expect.js';
 
 /** The user's own workloads, beside fedsim's: each records its operations in the same history. */
 export { type UserWorkload, UserWorkloadSchema };
@@ -47,6 +49,19 @@ const steady = z.strictObject({
   p99: duration(600_000).optional(),
 });
 
+/** fedsim's own driver sessions (its workload's, and the checks'): see DEFAULT_RECONNECT. */
+const clients = z.strictObject({
+  reconnect: z
+    .strictObject({
+      base: duration().default(100).describe('first wait before trying a lost node again (the first try is at once)'),
+      max: duration().default(1000).describe('the wait doubles up to this'),
+    })
+    .refine((r) => r.base >= 10, { message: 'reconnect.base must be at least 10ms (0 would retry in a busy loop)' })
+    .refine((r) => r.base <= r.max, { message: 'reconnect.base must not exceed reconnect.max' })
+    .default({ base: 100, max: 1000 })
+    .describe("how soon fedsim's clients try a lost node again: exponential, capped"),
+});
+
 export const ExpectSchema = z.strictObject({
   durability: z.boolean().default(true),
   routing: z.boolean().default(true),
@@ -75,6 +90,7 @@ export const ScenarioSchema = z.strictObject({
     .array(UserWorkloadSchema)
     .default([])
     .describe('workloads of your own (command, cql, http), judged by the same checkers; see docs/OPERATIONS.md'),
+  clients: clients.default(clients.parse({})),
   warmup: duration().default(5000),
   timeline: z.array(step).default([]),
   nemesis: nemesis.optional(),

@@ -82,6 +82,7 @@ export interface NodePlan {
   memoryMb: number;
   commitlog: ClusterSpec['commitlog'];
   heapMb: number;
+  tuning: ClusterSpec['tuning'];
   /** Cross-region peer traffic of this node, redirected to its own region's gateway. */
   dnat: DnatRule[];
 }
@@ -242,6 +243,7 @@ export function planFederation(t: Topology, federation: string, slot: number): P
           memoryMb: c.memory,
           commitlog: c.commitlog,
           heapMb: Math.max(256, Math.floor(c.memory / 3)),
+          tuning: c.tuning,
           dnat: [],
         });
       }

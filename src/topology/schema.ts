@@ -31,6 +31,26 @@ const memory = z
 
 export const FLAVORS = ['cassandra', 'scylla'] as const;
 
+/**
+ * How a Cassandra node is sized for a test federation on a small machine (docs/OPERATIONS.md,
+ * "Lighter nodes"; measured in bench/RESULTS.md). Scylla ignores it (it runs --smp 1 already).
+ */
+export const TuningSchema = z.strictObject({
+  processors: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(1)
+    .describe("processors the JVM and Cassandra size their thread pools and GC for; 0: the machine's"),
+  light: z
+    .boolean()
+    .default(true)
+    .describe('small request and flush pools, no cache saving, no index summary resizing, a slower dynamic snitch'),
+  cds: z.boolean().default(true).describe("start from the image's class-data sharing archive of a node's start-up"),
+});
+export type Tuning = z.output<typeof TuningSchema>;
+
 const cluster = z.strictObject({
   name,
   role: z.enum(['main', 'worker']).optional().describe('federation shape only: the Main Cluster holds the registry'),
@@ -40,6 +60,7 @@ const cluster = z.strictObject({
     .record(name, z.number().int().min(1, 'expected at least 1 node').max(9, 'expected at most 9 nodes per region on one machine'))
     .describe('node count per region'),
   memory: memory.default(1536).describe('memory limit per node; the JVM heap gets a third'),
+  tuning: TuningSchema.default(TuningSchema.parse({})).describe('how each node is sized for a test federation'),
   commitlog: z
     .enum(['periodic', 'batch'])
     .default('periodic')

@@ -1,6 +1,7 @@
 import { Box, render, Text, useInput, useWindowSize } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { FaultRecord } from '../faults/log.js';
+import { regionLooks } from '../report/look.js';
 import type { NodeState } from '../runtime/watch.js';
 import type { RunEvent } from '../scenarios/events.js';
 import { activeFaults, faultsOnLink, initialState, nextStep, reduce, type ViewState } from './state.js';
@@ -98,6 +99,7 @@ function Regions({ s, width }: { s: ViewState; width: number }) {
   const plan = s.plan;
   if (!plan) return <Text dimColor>starting the federation…</Text>;
   const wide = width >= 100;
+  const looks = regionLooks(plan.regions);
   return (
     <Box flexDirection="column">
       <Text dimColor>
@@ -113,7 +115,7 @@ function Regions({ s, width }: { s: ViewState; width: number }) {
         const label = notUp.length ? notUp.map((n) => `${n.name.split('-').at(-1)} ${s.nodes[n.name] ?? 'starting'}`).join(' ') : 'up';
         return (
           <Text key={region}>
-            {region.slice(0, 15).padEnd(16)}
+            <Text color={tone(looks[region]!.color)}>{region.slice(0, 15).padEnd(16)}</Text>
             {nodes.map((n) => {
               const look = NODE_LOOK[s.nodes[n.name] ?? 'starting'];
               return (
@@ -138,6 +140,7 @@ function Links({ s, width }: { s: ViewState; width: number }) {
   const plan = s.plan;
   if (!plan || plan.regions.length < 2) return null;
   const cell = Math.max(12, Math.min(22, Math.floor((width - 16) / plan.regions.length)));
+  const looks = regionLooks(plan.regions);
   const configured = (from: string, to: string) => plan.links.find((l) => l.from === from && l.to === to)?.latencyMs ?? 0;
   return (
     <Box flexDirection="column">
@@ -147,7 +150,7 @@ function Links({ s, width }: { s: ViewState; width: number }) {
       </Text>
       {plan.regions.map((from) => (
         <Text key={from}>
-          {from.slice(0, 15).padEnd(16)}
+          <Text color={tone(looks[from]!.color)}>{from.slice(0, 15).padEnd(16)}</Text>
           {plan.regions.map((to) => {
             const faulted = [...faultsOnLink(s, from, to), ...faultsOnLink(s, to, from)];
             const now = s.traffic?.links[`${from}->${to}`];

@@ -72,6 +72,9 @@ describe('fedsim demo in a terminal', () => {
     // The final screen: the verdict, then the summary the command prints.
     expect(whole).toMatch(/verdict: PASS, every expectation holds/);
     expect(whole).toMatch(/voedger-federation: PASS \(seed 1, \d+ s\)/);
+    // The pane wraps a long path: the line's start, and the file.
+    expect(whole).toMatch(/^report: \//m);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(existsSync(join(out, 'report.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).passed).toBe(true);
     expect(await federationNames(await connectEngine())).not.toContain('voedger-federation');

@@ -12,6 +12,7 @@ import { connectEngine } from '../../src/runtime/engine.js';
 import { Faults } from '../../src/runtime/faults.js';
 import { attach } from '../../src/runtime/federation.js';
 import { resolveImage } from '../../src/runtime/images.js';
+import { LABEL } from '../../src/runtime/labels.js';
 import { monitoringUrls } from '../../src/runtime/monitoring.js';
 import { federationNames, removeFederation } from '../../src/runtime/removal.js';
 import { HistoryWriter } from '../../src/workload/history.js';
@@ -33,7 +34,7 @@ async function promtool(rulesDir: string): Promise<{ code: number; output: strin
   const container = await engine.docker.createContainer({
     Image: image.ref,
     Entrypoint: ['promtool', 'check', 'rules', '/rules/alerts.yml'],
-    Labels: { 'io.fedsim.managed': 'true', 'io.fedsim.role': 'test' },
+    Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'test' },
     HostConfig: { Binds: [`${rulesDir}:/rules:ro`] },
   });
   try {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFaultLog } from '../../src/faults/log.js';
 import { connectEngine } from '../../src/runtime/engine.js';
@@ -17,11 +17,21 @@ afterAll(async () => {
 });
 
 /**
- * The run folder holds every artefact, junit.xml parses, report.json matches the history, and
+ * The run folder holds every artefact, junit.xml parses, the SVGs shade every fault, report.json matches the history, and
  * `fedsim check` of the folder alone derives the run's verdict again, expectation by expectation.
  */
 async function expectRunFolder(dir: string, expectedCases: string[]) {
-  for (const f of ['scenario.json', 'history.jsonl', 'faults.jsonl', 'report.json', 'junit.xml', 'summary.md']) {
+  for (const f of [
+    'scenario.json',
+    'history.jsonl',
+    'faults.jsonl',
+    'report.json',
+    'junit.xml',
+    'summary.md',
+    'report.html',
+    'latency.svg',
+    'rate.svg',
+  ]) {
     if (f === 'faults.jsonl' && !JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')).timeline.length) continue;
     expect(existsSync(join(dir, f)), f).toBe(true);
   }
@@ -33,6 +43,13 @@ async function expectRunFolder(dir: string, expectedCases: string[]) {
   const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, 'junit.xml'), 'utf8'));
   const cases = [junit.testsuites.testsuite.testcase].flat().map((c: { '@_name': string }) => c['@_name']);
   expect(cases).toEqual(expectedCases);
+  // The plots: each SVG well-formed with one shaded band per fault that took effect.
+  const inEffect = report.faults.filter((f: { effect?: unknown }) => f.effect).length;
+  for (const svg of ['latency.svg', 'rate.svg']) {
+    const text = readFileSync(join(dir, svg), 'utf8');
+    expect(XMLValidator.validate(text), svg).toBe(true);
+    expect(text.match(/<rect class="fault"/g) ?? [], svg).toHaveLength(inEffect);
+  }
   await expectSameVerdictAgain(dir, report);
   return report;
 }

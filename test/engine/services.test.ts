@@ -8,7 +8,6 @@ import { CATALOG } from '../../src/runtime/catalog.js';
 import { connectEngine, type Engine } from '../../src/runtime/engine.js';
 import { localTag } from '../../src/runtime/images.js';
 import { labelFilter } from '../../src/runtime/labels.js';
-import { execIn } from '../../src/runtime/readiness.js';
 import { planFederation } from '../../src/topology/plan.js';
 import { parseTopology, type TopologyInput } from '../../src/topology/schema.js';
 import { fedsim, root } from './fedsim.js';
@@ -75,7 +74,7 @@ type ProbeResult = Record<string, { ok: true; times: number[] } | { ok: false; e
 
 async function pythonProbe(replica: string, targets: Record<string, string>): Promise<ProbeResult> {
   const args = Object.entries(targets).map(([k, v]) => `${k}=${v}`);
-  const r = await execIn(engine, `fedsim-${NAME}-${replica}`, ['python3', '/app/probe.py', ...args], 120_000);
+  const r = await engine.exec(`fedsim-${NAME}-${replica}`, ['python3', '/app/probe.py', ...args], 120_000);
   expect(r.code, r.output).toBe(0);
   return JSON.parse(r.output.trim().split('\n').pop()!);
 }
@@ -93,7 +92,7 @@ function added(r: ProbeResult, remote = 'remote', local = 'local'): { added: num
 async function curlTimes(replica: string, urls: string[], n = 15): Promise<{ code: number; times: number[][] }> {
   // -w prints even when curl fails; a failed request has http_code 000.
   const loop = urls.map((u) => `curl -s -o /dev/null --max-time 3 -w '%{http_code} %{time_total}\\n' ${u}`).join('; ');
-  const r = await execIn(engine, `fedsim-${NAME}-${replica}`, ['sh', '-c', `for i in $(seq ${n}); do ${loop}; done`], 120_000);
+  const r = await engine.exec(`fedsim-${NAME}-${replica}`, ['sh', '-c', `for i in $(seq ${n}); do ${loop}; done`], 120_000);
   const lines = r.output.trim().split('\n');
   const ms = (l: string) => (l.startsWith('000') ? Number.NaN : Number(l.split(' ')[1]) * 1000);
   const times = urls.map((_, j) => lines.filter((_, i) => i % urls.length === j).map(ms));
@@ -127,7 +126,7 @@ describe('services in a federation', () => {
   });
 
   it("gives each replica its region's view: FEDSIM_* variables and the names of nodes and replicas", async () => {
-    const r = await execIn(engine, `fedsim-${NAME}-tool-site-b-1`, ['sh', '-c', 'env; getent hosts web web-site-a-1']);
+    const r = await engine.exec(`fedsim-${NAME}-tool-site-b-1`, ['sh', '-c', 'env; getent hosts web web-site-a-1']);
     expect(r.output).toContain('FEDSIM_REGION=site-b');
     expect(r.output).toContain(`FEDSIM_CLUSTER_MAIN_CONTACT_POINTS=${node('main').address}:9042`);
     expect(r.output).toContain('FEDSIM_CLUSTER_MAIN_DATACENTER=site-a');

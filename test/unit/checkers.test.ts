@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AvailabilityOptions, availability } from '../../src/checkers/availability.js';
+import { type AvailabilityOptions, availability, recoveries } from '../../src/checkers/availability.js';
 import { durability } from '../../src/checkers/durability.js';
 import { type LatencyThreshold, LatencyThresholdSchema, latency, latencyTable, localVsRemote } from '../../src/checkers/latency.js';
 import { residency, routing } from '../../src/checkers/routing.js';
@@ -228,6 +228,24 @@ describe('availability', () => {
       { id: 'f1', kind: 'kill', target: 'w-eu-1', touched: 4, firstFailureAfter: 510, recoveredAfter: 520 },
     ]);
     expect(v.evidence).toMatchObject({ operations: 5, errors: 2, errorRate: 0.4 });
+  });
+
+  it('tells the nodes answering again apart from the clients succeeding again', () => {
+    // The node answered its direct probe 200 ms after the undo; the first touched success ended at 3520.
+    const answered = { ...fault, answering: { t: 3200, wall: '' } };
+    const v = checkAvailability(history(lines), [answered]);
+    expect(v.evidence.faults).toEqual([
+      { id: 'f1', kind: 'kill', target: 'w-eu-1', touched: 4, firstFailureAfter: 510, recoveredAfter: 520, answeringAfter: 200 },
+    ]);
+    expect(v.summary).toMatch(/kill w-eu-1: first failure \+0\.5 s, nodes answering \+0\.2 s, clients succeeding \+0\.5 s after undo/);
+    expect(checkAvailability(history(lines), [answered], { recoveryWithin: 100 }).summary).toMatch(
+      /kill w-eu-1: success again 0\.5 s after undo > 0\.1 s \(its nodes answered CQL 0\.2 s after undo\)/,
+    );
+    expect(recoveries(history(lines), [answered, killRecord({ id: 'f2', undone: undefined })])).toEqual([
+      { id: 'f1', kind: 'kill', target: 'w-eu-1', nodesAnsweringAfter: 200, clientSucceedingAfter: 520 },
+    ]);
+    // Never probed (or never answered): only the client's side is known.
+    expect(recoveries(history(lines), [fault])).toEqual([{ id: 'f1', kind: 'kill', target: 'w-eu-1', clientSucceedingAfter: 520 }]);
   });
 
   it('fails when the error rate or a recovery exceeds its limit', () => {

@@ -43,6 +43,47 @@ describe('a session through a gateway whose node refuses', () => {
   }, 20_000);
 });
 
+describe('reconnection of fedsim’s sessions', () => {
+  // The schedule of waits before each new try at a lost node, as the driver draws it.
+  const waits = (client: cassandra.Client, n: number): number[] => {
+    // `options` is the driver's, undeclared in its typings.
+    const { options } = client as unknown as { options: cassandra.ClientOptions };
+    const schedule = options.policies!.reconnection!.newSchedule();
+    return Array.from({ length: n }, () => schedule.next().value as number);
+  };
+
+  it('tries a lost node again at once, then after waits doubling from 100 ms and capped at 1 s (the driver’s own: 10 min)', async () => {
+    const client = regionClient({ endpoints: { '10.0.0.1': '127.0.0.1:1' }, localDataCenter: 'dc1' });
+    try {
+      const w = waits(client, 8);
+      expect(w[0]).toBe(0);
+      // Each wait is jittered to 85-115% of 100, 200, 400, 800, then the cap.
+      [100, 200, 400, 800, 1000, 1000, 1000].forEach((d, i) => {
+        expect(w[i + 1]).toBeGreaterThanOrEqual(d * 0.85);
+        expect(w[i + 1]).toBeLessThanOrEqual(d * 1.15);
+      });
+      const driverDefault = new cassandra.Client({ contactPoints: ['127.0.0.1:1'], localDataCenter: 'dc1' });
+      expect(waits(driverDefault, 20).at(-1)).toBeGreaterThan(60_000);
+      await driverDefault.shutdown();
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('follows the policy a scenario sets', async () => {
+    const client = regionClient({
+      endpoints: { '10.0.0.1': '127.0.0.1:1' },
+      localDataCenter: 'dc1',
+      reconnect: { baseMs: 500, maxMs: 500 },
+    });
+    try {
+      for (const w of waits(client, 6).slice(1)) expect(w).toBeLessThanOrEqual(575);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
 describe('write outcomes, from the driver’s own error classes', () => {
   const { errors, types } = cassandra;
   const unavailable = () => new errors.ResponseError(types.responseErrorCodes.unavailableException, 'Not enough replicas available');

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FaultRecord } from '../../src/faults/log.js';
@@ -133,7 +134,8 @@ describe('dashboard panels', () => {
     expect(cells()).toEqual([]);
     d.store.emit({ type: 'fault', record: fault() });
     await settle();
-    expect(cells().map((l) => l.split(' ')[0])).toEqual(['us-east-1', 'eu-west-1']);
+    // Region names are coloured (each region its colour): the ANSI codes stripped.
+    expect(cells().map((l) => stripVTControlCharacters(l).split(' ')[0])).toEqual(['us-east-1', 'eu-west-1']);
     expect(d.frame()).toMatch(/▶ latency eu-west-1->us-east-1 (29|30)s left/);
     d.store.emit({ type: 'fault', record: fault({ undone: { t: 9, wall: new Date().toISOString() } }) });
     await settle();

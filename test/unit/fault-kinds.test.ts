@@ -26,9 +26,9 @@ const plan = planFederation(
 );
 
 /** A target of each family's grammar on the plan above. */
-const TARGETS = { link: 'ra->rb', partition: 'ra|rb', node: 'all', outage: 'ra' } as const;
+const TARGETS = { link: 'ra->rb', loss: 'ra->rb', partition: 'ra|rb', node: 'all', outage: 'ra' } as const;
 /** A value for each parameter a kind may need. */
-const VALUES: Record<string, unknown> = { latency: '150ms', rate: 1000, delay: '1s', bytes: 1000 };
+const VALUES: Record<string, unknown> = { latency: '150ms', rate: 1000, delay: '1s', bytes: 1000, percent: 10, offset: '-30s' };
 
 describe('the registry of fault kinds', () => {
   it('dispatch is exhaustive: an unknown kind is an error, never another kind', () => {
@@ -45,9 +45,12 @@ describe('the registry of fault kinds', () => {
       const required = Object.entries(k.params)
         .filter(([, use]) => use.required)
         .map(([p]) => [p, VALUES[p]]);
-      const spec = FaultSpecSchema.parse({ kind: k.name, target, ...Object.fromEntries(required) });
+      // stress needs one of two parameters, neither required alone.
+      const extra = k.name === 'stress' ? { cpu: 50 } : {};
+      const spec = FaultSpecSchema.parse({ kind: k.name, target, ...Object.fromEntries(required), ...extra });
       const e = effectsOf(plan, spec, 'id');
-      expect(e.toxics.length + e.disabled.length + e.nodes.length, k.name).toBeGreaterThan(0);
+      const count = [e.toxics, e.disabled, e.nodes, e.packets ?? [], e.limits ?? [], e.clocks ?? []].reduce((a, x) => a + x.length, 0);
+      expect(count, k.name).toBeGreaterThan(0);
       expect(k.inverse, k.name).not.toBe('');
     }
   });
@@ -61,7 +64,7 @@ describe('the registry of fault kinds', () => {
       for (const k of KINDS.filter((x) => o.param in x.params)) expect(o.help, o.param).toMatch(new RegExp(`${k.name}|${k.family} kinds`));
     }
     expect(targetHelp()).toBe(
-      'link kinds: A->B, A<-B, A<->B; partition: A|B, A,B|C, A|*; isolate/outage: a region; node kinds: NODE or REPLICA, service:S, region:R, cluster:C or all',
+      'link kinds: A->B, A<-B, A<->B; loss: A->B, A<-B, A<->B, NODE or REPLICA, service:S, region:R, cluster:C or all; partition: A|B, A,B|C, A|*; isolate/outage: a region; kill/stop/pause/restart/wipe/stress: NODE or REPLICA, service:S, region:R, cluster:C or all; clock: NODE, region:R, cluster:C or all',
     );
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
@@ -35,6 +35,9 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     file('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
     // Allowed: the runtime uses the driver; the plan uses the spec.
     file('src/runtime/federation.ts', "import cassandra from 'cassandra-driver';\nexport const up = cassandra;\n");
+    // Allowed: the engine file speaks dockerode. Not allowed: another runtime file going around it.
+    file('src/runtime/engine.ts', "import Docker from 'dockerode';\nexport const engine = Docker;\n");
+    file('src/runtime/gateway.ts', "import Docker from 'dockerode';\nexport const gw = Docker;\n");
     file('src/topology/schema.ts', 'export const TopologySchema = 1;\n');
     // Against the flow: the plan reaching into the runtime.
     file(
@@ -52,9 +55,21 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     expect(violations(dir)).toEqual([
       'against-the-flow-from-plan: src/topology/plan.ts -> src/runtime/federation.ts',
       'checkers-do-no-io: src/checkers/peek.ts -> fs',
+      'dockerode-only-in-the-engine: src/runtime/gateway.ts -> dockerode/lib/docker.js',
       'drivers-only-in-runtime: src/workload/workload.ts -> cassandra-driver/index.js',
       'layer-unknown: src/stray/thing.ts -> src/checkers/peek.ts',
       'workload-through-its-own-view: src/workload/workload.ts -> src/runtime/federation.ts',
     ]);
   }, 60_000);
+
+  it('keep the raw Docker client inside the engine file: no other src/ file reaches `.docker`', () => {
+    // The import rule cannot see a property: this reads the sources for the Engine's raw client.
+    const reach = /\.docker\b/;
+    const offenders = execFileSync('git', ['ls-files', 'src'], { cwd: projectRoot, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f.endsWith('.ts') && f !== 'src/runtime/engine.ts')
+      .filter((f) => reach.test(readFileSync(join(projectRoot, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    expect(reach.test('await engine.docker.listContainers()')).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot as root } from '../../src/paths.js';
+import { nodeContainerSpec } from '../../src/runtime/nodes.js';
 import { loadTopology } from '../../src/topology/file.js';
 import { linkMatrix, planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
@@ -131,5 +132,25 @@ describe('plan', () => {
       ['main', 'main', ['fedsim_registry', 'app']],
       ['worker', 'worker', ['app']],
     ]);
+  });
+});
+
+describe('node tuning', () => {
+  const env = (t: ReturnType<typeof parseTopology>) =>
+    planFederation(t, 'tun', 0).nodes.map((n) =>
+      nodeContainerSpec(planFederation(t, 'tun', 0), n, 'img', false).Env!.filter((e) => /^FEDSIM_(PROCESSORS|LIGHT|CDS|HEAP)=/.test(e)),
+    );
+
+  it('sizes a node for a test federation by default, and a cluster overrides it', () => {
+    expect(env(stretched)[0]).toEqual(['FEDSIM_HEAP=512M', 'FEDSIM_PROCESSORS=1', 'FEDSIM_LIGHT=1', 'FEDSIM_CDS=1']);
+    const shipped = parseTopology({
+      shape: 'stretched',
+      regions: ['a-one'],
+      clusters: [{ name: 'geo', nodes: { 'a-one': 1 }, memory: '3g', tuning: { processors: 0, light: false, cds: false } }],
+    });
+    expect(env(shipped)[0]).toEqual(['FEDSIM_HEAP=1024M', 'FEDSIM_PROCESSORS=0', 'FEDSIM_LIGHT=0', 'FEDSIM_CDS=0']);
+    expect(() =>
+      parseTopology({ ...shipped, clusters: [{ name: 'geo', nodes: { 'a-one': 1 }, tuning: { threads: 2 } }] } as never),
+    ).toThrow(/threads/);
   });
 });

@@ -60,6 +60,22 @@ describe('scenario files', () => {
   });
 });
 
+describe("fedsim's clients", () => {
+  it('reconnect 100 ms doubling to 1 s unless the scenario says otherwise; a bad policy is one sentence', () => {
+    expect(ScenarioSchema.parse({ name: 'a1', topology }).clients).toEqual({ reconnect: { base: 100, max: 1000 } });
+    expect(ScenarioSchema.parse({ name: 'a1', topology, clients: { reconnect: { max: '5s' } } }).clients.reconnect).toEqual({
+      base: 100,
+      max: 5000,
+    });
+    expect(() => loadScenario(file('f.json', { name: 'f1', topology, clients: { reconnect: { base: '2s', max: '1s' } } }))).toThrow(
+      /f\.json: clients\.reconnect: reconnect\.base must not exceed reconnect\.max/,
+    );
+    expect(() => loadScenario(file('g.json', { name: 'g1', topology, clients: { reconnect: { base: 0 } } }))).toThrow(
+      /reconnect\.base must be at least 10ms/,
+    );
+  });
+});
+
 describe('the timeline', () => {
   it('resolves "after" from the previous step and keeps order', () => {
     const s = scenario({
@@ -181,5 +197,18 @@ describe('reports', () => {
     expect(failed).toEqual(['residency', 'latency', 'steady-state after']);
     expect(summaryMarkdown(report)).toMatch(/^# unit: FAIL\n/);
     expect(summaryMarkdown(report)).toMatch(/\| latency \| \*\*no\*\* \| 1 threshold\(s\) exceeded/);
+  });
+
+  it('separate, per fault, its nodes answering again from the clients succeeding again', () => {
+    const kill = killRecord({ id: 'k', asked: { t: 990, wall: '' }, effect: { t: 1000, wall: '' }, undone: { t: 3000, wall: '' } });
+    const report = buildReport(s, 5, 'unit', w.history, [{ ...kill, answering: { t: 9000, wall: '' } }], verdicts, expected, {
+      startedAt: new Date(0),
+      seconds: { total: 10, up: 1, warmup: 1, run: 5, heal: 1, check: 1 },
+    });
+    expect(report.recovery[0]).toMatchObject({ id: 'k', nodesAnsweringAfter: 6000 });
+    expect(summaryMarkdown(report)).toMatch(
+      /\| fault \| target \| in effect \| undone \| nodes answering again \| client succeeding again \|/,
+    );
+    expect(summaryMarkdown(report)).toMatch(/\| kill \| w-eu-1 \| 1\.0 s \| 3\.0 s \| \+6\.0 s \| (-|\+[\d.]+ s) \|/);
   });
 });
