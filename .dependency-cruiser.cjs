@@ -18,11 +18,11 @@ const LAYERS = [
   // A fault kind's record holds its schema and its effects on the plan, so the fault and scenario
   // schemas sit here with the registry of kinds (faults/kinds.ts), after the topology's.
   ['plan', '^src/(topology/(plan|replicas)|workload/placement|faults/(?!log\\.ts$)[a-z-]+|scenarios/(schema|file|timeline|expect)|workload/generator|monitoring/config)\\.ts$'],
-  ['history', '^src/(workload/(history|queries)|faults/log|monitoring/alerts)\\.ts$'],
+  ['history', '^src/(workload/(history|queries)|faults/log|monitoring/(alerts|metrics))\\.ts$'],
   ['runtime', '^src/runtime/'],
   ['run', '^src/workload/(workload|pacer|command|cql|http|users|operations)\\.ts$'],
   ['checkers', '^src/checkers/'],
-  ['reports', '^src/(report/|monitoring/(exporter|server)\\.ts$)'],
+  ['reports', '^src/(report/|monitoring/(exporter|server|collect)\\.ts$)'],
   ['top', '^src/(scenarios/(runner|events|traffic|floor)\\.ts$|ui/|commands/|cli\\.ts$)'],
 ];
 

@@ -5,7 +5,9 @@ import { commandExit, commandExitName } from './command.js';
 import { durability } from './durability.js';
 import { type LatencyThreshold, latency } from './latency.js';
 import { registry } from './registry.js';
+import { type RemoteWriteOptions, remoteWrite } from './remote-write.js';
 import { residency, routing } from './routing.js';
+import { type SamplesOptions, samples } from './samples.js';
 import { type SteadyStateOptions, steadyState, steadyStateName } from './steady.js';
 import { type Checker, compose, type Run, type Verdict } from './verdict.js';
 
@@ -17,6 +19,8 @@ export interface CheckOptions {
   alerts?: AlertExpectation[];
   /** The scenario's command workloads: each one's exit is judged. */
   commands?: CommandWorkload[];
+  remoteWrite?: RemoteWriteOptions;
+  samples?: SamplesOptions;
 }
 
 /** Every checker a run is judged by, name -> checker, in report order, their options bound. */
@@ -32,6 +36,8 @@ export function runCheckers(opts: CheckOptions = {}): Record<string, Checker> {
   if (opts.steady) for (const which of ['before', 'after'] as const) checkers[steadyStateName(which)] = steadyState(which, opts.steady);
   for (const a of opts.alerts ?? []) checkers[alertExpectationName(a)] = alert(a);
   for (const c of opts.commands ?? []) checkers[commandExitName(c.name)] = commandExit(c);
+  if (opts.remoteWrite) checkers['remote-write'] = remoteWrite(opts.remoteWrite);
+  if (opts.samples) checkers.samples = samples(opts.samples);
   return checkers;
 }
 

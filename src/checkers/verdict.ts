@@ -1,6 +1,7 @@
 import { reason } from '../errors.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
+import type { RunMetrics } from '../monitoring/metrics.js';
 import type { History } from '../workload/history.js';
 
 /**
@@ -21,6 +22,8 @@ export interface Run {
   history: History;
   faults: FaultRecord[];
   alerts?: AlertLine[];
+  /** Metrics of the user's components kept from Prometheus (absent: none asked for). */
+  metrics?: RunMetrics;
 }
 
 /**

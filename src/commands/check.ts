@@ -8,6 +8,7 @@ import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
+import { loadMetrics } from '../monitoring/metrics.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
@@ -50,7 +51,8 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
   const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
-  const verdicts = checkRun({ history, faults, alerts }, expect ? checkOptions(expect, workloads) : {});
+  const metrics = loadMetrics(join(dir, 'metrics.json'));
+  const verdicts = checkRun({ history, faults, alerts, metrics }, expect ? checkOptions(expect, workloads) : {});
   // The run's noise floor, as the run judged beside it (absent in runs before fedsim measured it).
   const floorFile = join(dir, 'floor.json');
   const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as NoiseFloor) : undefined;

@@ -18,7 +18,7 @@ export async function doctorCommand(ctx: CommandContext, opts: { json?: boolean 
     `node      ${findings.node}`,
     `engine    Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.endpoint}`,
     'images',
-    ...images.map((i) => `  ${i.present ? 'present' : 'missing'}  ${i.component.padEnd(12)} ${i.source.padEnd(8)} ${i.ref}`),
+    ...images.map((i) => `  ${i.present ? 'present' : 'missing'}  ${i.component.padEnd(16)} ${i.source.padEnd(8)} ${i.ref}`),
   ];
   const missing = images.filter((i) => i.source === 'local' && !i.present).map((i) => i.component);
   if (missing.length) out.push(`missing local images: ${missing.join(', ')}; \`fedsim images build\` builds them.`);

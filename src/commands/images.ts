@@ -17,7 +17,7 @@ export async function imagesCommand(ctx: CommandContext, opts: { json?: boolean 
   const lines = ['COMPONENT    SOURCE    PRESENT  SIZE     IMAGE'];
   for (const r of rows) {
     lines.push(
-      `${r.component.padEnd(12)} ${r.source.padEnd(9)} ${(r.present ? 'yes' : 'no').padEnd(8)} ${size(r.sizeBytes).padEnd(8)} ${r.ref}`,
+      `${r.component.padEnd(16)} ${r.source.padEnd(9)} ${(r.present ? 'yes' : 'no').padEnd(8)} ${size(r.sizeBytes).padEnd(8)} ${r.ref}`,
     );
   }
   for (const c of Object.values(CATALOG)) if (c.note) lines.push(`note: ${c.note}`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { FedsimError } from '../errors.js';
+import { remoteWriteLines } from '../report/remote-write.js';
 import { VISUAL_FILES } from '../report/visuals.js';
 import type { Engine } from '../runtime/engine.js';
 import { imageSourceFrom } from '../runtime/images.js';
@@ -67,6 +68,7 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
     const fig = (l?: { p50: number; p99: number }) => (l ? `${l.p50.toFixed(0)} / ${l.p99.toFixed(0)} ms` : '-');
     for (const x of r.reach) out(`    ${x.region.padEnd(16)} local ${fig(x.local).padEnd(16)} cross-region ${fig(x.remote)}`);
   }
+  for (const line of remoteWriteLines(r.verdicts)) out(line);
   out(`run folder: ${result.dir} (summary.md first)`);
   out(`report: ${join(result.dir, VISUAL_FILES.html)} (plots, the fault log, the timeline; opens from disk)`);
   if (!result.passed) process.exitCode = 1;

@@ -34,6 +34,15 @@ export function prometheusConfig(plan: Plan): string {
           labels: { region: g.region },
         })),
       },
+      ...plan.services
+        .filter((s) => s.metrics)
+        .map((s) => ({
+          job_name: `service-${s.name}`,
+          metrics_path: s.metrics!.path,
+          static_configs: plan.replicas
+            .filter((r) => r.service === s.name)
+            .map((r) => ({ targets: [`${r.address}:${s.metrics!.port}`], labels: { service: s.name, replica: r.name, region: r.region } })),
+        })),
       { job_name: 'fedsim', static_configs: [{ targets: [`${m.fedsim.host}:${m.fedsim.port}`] }] },
     ],
   });
@@ -52,4 +61,27 @@ export function alertmanagerConfig(plan: Plan): string {
     },
     receivers: [{ name: 'fedsim', webhook_configs: [{ url: `http://${m.fedsim.host}:${m.fedsim.port}/alerts`, send_resolved: true }] }],
   });
+}
+
+/**
+ * Grafana's datasources for the services that answer the Prometheus query API (`datasource:`), one
+ * per replica, so one per region where a service has a replica in each: the federation document's
+ * option A (a datasource per region's store). Provisioned beside fedsim's own Prometheus.
+ */
+export function grafanaServiceDatasources(plan: Plan): string | undefined {
+  const sources = plan.services
+    .filter((s) => s.datasource)
+    .flatMap((s) =>
+      plan.replicas
+        .filter((r) => r.service === s.name)
+        .map((r) => ({
+          name: `${s.name} ${r.region}${s.replicas.filter((x) => x.startsWith(`${s.name}-${r.region}-`)).length > 1 ? ` ${r.name}` : ''}`,
+          uid: `fedsim-${r.name}`,
+          type: 'prometheus',
+          access: 'proxy',
+          url: `http://${r.address}:${s.datasource!.port}${s.datasource!.path === '/' ? '' : s.datasource!.path}`,
+          jsonData: { httpMethod: 'POST' },
+        })),
+    );
+  return sources.length ? stringify({ apiVersion: 1, datasources: sources }) : undefined;
 }

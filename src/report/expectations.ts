@@ -24,7 +24,15 @@ const commandExpectations = (workloads: UserWorkload[]) => workloads.filter((w) 
 
 /** The options a scenario's expectations (and its command workloads) give the checkers. */
 export function checkOptions(e: Expect, workloads: UserWorkload[] = []): CheckOptions {
-  return { latency: e.latency, availability: e.availability, steady: e.steady, alerts: e.alerts, commands: commandExpectations(workloads) };
+  return {
+    latency: e.latency,
+    availability: e.availability,
+    steady: e.steady,
+    alerts: e.alerts,
+    commands: commandExpectations(workloads),
+    remoteWrite: e.remoteWrite,
+    samples: e.samples,
+  };
 }
 
 /** The names of the expectations a scenario asks for, in report order. */
@@ -33,6 +41,8 @@ export function expectationNames(e: Expect, workloads: UserWorkload[] = []): str
   if (e.durability) names.push('durability', 'registry');
   for (const n of ['routing', 'residency', 'latency', 'availability'] as const) if (e[n]) names.push(n);
   if (e.steady) names.push(steadyStateName('before'), steadyStateName('after'));
+  if (e.remoteWrite) names.push('remote-write');
+  if (e.samples) names.push('samples');
   return [...names, ...(e.alerts ?? []).map(alertExpectationName), ...commandExpectations(workloads).map((w) => commandExitName(w.name))];
 }
 

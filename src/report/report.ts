@@ -9,6 +9,7 @@ import type { AlertLine } from '../monitoring/alerts.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 import type { Expectation } from './expectations.js';
+import { remoteWriteSummary } from './remote-write.js';
 import { VISUAL_FILES, writeVisuals } from './visuals.js';
 
 /**
@@ -126,6 +127,7 @@ export function summaryMarkdown(r: Report): string {
     ),
     '',
   ];
+  lines.push(...remoteWriteSummary(r.verdicts));
   if (r.reach.some((x) => x.remote)) {
     const cell = (l?: PairLatency) => (l ? `${l.count} | ${l.p50.toFixed(1)} ms | ${l.p99.toFixed(1)} ms` : '0 | - | -');
     lines.push(

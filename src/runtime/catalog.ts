@@ -2,7 +2,7 @@
  * The image catalog: for every component, the pinned registry image that users who can pull run,
  * and the local recipe under docker/ that builds here with no registry. Pure data.
  */
-export type ComponentName = 'base' | 'cassandra' | 'scylla' | 'toxiproxy' | 'prometheus' | 'alertmanager' | 'grafana';
+export type ComponentName = 'base' | 'cassandra' | 'scylla' | 'toxiproxy' | 'prometheus' | 'alertmanager' | 'grafana' | 'victoria-metrics';
 
 /** How a local recipe gets the artefacts it copies in, fetched on the host before `docker build`. */
 export type Staging =
@@ -81,7 +81,16 @@ export const CATALOG: Record<ComponentName, Component> = {
     registry: 'grafana/grafana-oss:11.6.0',
     note: 'Grafana has no local recipe (no Debian package, its Go module cannot be installed, its frontend is in no npm package): it runs only where its registry image can be pulled.',
   },
+  // A component of a user's story rather than of fedsim: services name it (`component:`) in the
+  // library's VictoriaMetrics scenarios. One image holds the single-node server, vmagent, vmalert.
+  'victoria-metrics': {
+    name: 'victoria-metrics',
+    version: '1.79.5',
+    registry: 'victoriametrics/victoria-metrics:v1.79.5',
+    recipe: { dir: 'victoria-metrics', staging: { kind: 'none' } },
+    note: "The registry images split the binaries (victoriametrics/victoria-metrics, vmagent, vmalert; the cluster's vminsert, vmselect, vmstorage) under other paths, so services that name this component run the local recipe (Debian's package); the cluster components are in no package reachable here, and single-node servers stand in for per-region clusters.",
+  },
 };
 
 /** Components whose local images the runtime needs, in build order (the base first). */
-export const LOCAL_COMPONENTS: ComponentName[] = ['base', 'toxiproxy', 'prometheus', 'alertmanager', 'cassandra'];
+export const LOCAL_COMPONENTS: ComponentName[] = ['base', 'toxiproxy', 'prometheus', 'alertmanager', 'cassandra', 'victoria-metrics'];

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Say } from '../common/say.js';
 import { FedsimError } from '../errors.js';
-import { alertmanagerConfig, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
+import { alertmanagerConfig, grafanaServiceDatasources, prometheusConfig, RULES_FILE } from '../monitoring/config.js';
 import { projectRoot } from '../paths.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
 import type { ContainerSpec, Engine } from './engine.js';
@@ -138,7 +138,11 @@ const grafanaDir = join(projectRoot, 'docker/grafana');
 async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say): Promise<{ started: boolean; said: string }> {
   const m = plan.monitoring!;
   const image = imageSource === 'local' ? undefined : await resolveImage(engine, 'grafana', imageSource, say).catch(() => undefined);
-  if (!image) return { started: false, said: 'not run (no Grafana image can be had here; see docker/grafana/README.md)' };
+  if (!image) {
+    const services = plan.services.filter((s) => s.datasource).map((s) => s.name);
+    const also = services.length ? `; where it runs it gets a datasource per replica of ${services.join(', ')}` : '';
+    return { started: false, said: `not run (no Grafana image can be had here; see docker/grafana/README.md)${also}` };
+  }
   const home = plan.networks[0]!;
   const create = spec(plan, 'grafana', image.ref, GRAFANA_PORT);
   create.Env = [`FEDSIM_PROMETHEUS_URL=http://${m.prometheus.addresses[home.region]}:${PROMETHEUS_PORT}`];
@@ -146,6 +150,8 @@ async function startGrafana(engine: Engine, plan: Plan, imageSource: ImageSource
   const files: Record<string, string> = {};
   for (const sub of ['provisioning/datasources', 'provisioning/dashboards', 'dashboards'])
     for (const f of readdirSync(join(grafanaDir, sub))) files[`${sub}/${f}`] = readFileSync(join(grafanaDir, sub, f), 'utf8');
+  const services = grafanaServiceDatasources(plan);
+  if (services) files['provisioning/datasources/services.yml'] = services;
   await engine.putFiles(m.grafana.container, '/etc/grafana', files);
   await engine.start(m.grafana.container);
   return { started: true, said: image.ref };

@@ -6,7 +6,7 @@ import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import type { Plan, ReplicaPlan, ServicePlan } from '../topology/plan.js';
 import type { Readiness } from '../topology/schema.js';
-import { CATALOG } from './catalog.js';
+import { CATALOG, type ComponentName } from './catalog.js';
 import type { ContainerSpec, Engine } from './engine.js';
 import { filesOf, follow, localTag, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
@@ -23,8 +23,11 @@ import { commandProbe, httpProbe, logProbe, type Probe, tcpProbe, waitUntil } fr
 /** The image of each service: present, else pulled; or built from its directory (a no-op when its hash is already built). */
 export async function resolveServiceImages(engine: Engine, plan: Plan, say: Say): Promise<Map<string, string>> {
   const images = new Map<string, string>();
-  for (const s of plan.services)
-    images.set(s.name, s.build ? await buildService(engine, s, s.build, say) : await pullService(engine, s, s.image!, say));
+  for (const s of plan.services) {
+    // A component's commands are written for its local recipe's paths, so the local recipe it is.
+    if (s.component) images.set(s.name, (await resolveImage(engine, s.component as ComponentName, 'local', say)).ref);
+    else images.set(s.name, s.build ? await buildService(engine, s, s.build, say) : await pullService(engine, s, s.image!, say));
+  }
   return images;
 }
 

@@ -60,3 +60,46 @@ export const LatencyThresholdSchema = z.strictObject({
   max: duration(600_000).optional(),
 });
 export type LatencyThreshold = z.output<typeof LatencyThresholdSchema>;
+
+/** Options of the remote-write checker (checkers/remote-write.ts). */
+const pairRule = z
+  .string()
+  .regex(/^(\*|local|remote|[a-z0-9-]+->[a-z0-9-]+)$/, 'expected A->B, local, remote or *')
+  .default('*');
+
+export const RemoteWriteOptionsSchema = z.strictObject({
+  agents: z
+    .array(
+      z.strictObject({
+        service: z.string().describe('the agent service (its replicas serve metrics)'),
+        layout: z.string().describe('the name the comparison gives this layout'),
+        store: z.string().describe("the service it writes to: each agent to its region's replica, else the first"),
+      }),
+    )
+    .min(1),
+  latency: z
+    .array(
+      z.strictObject({
+        layout: z.string().optional(),
+        pair: pairRule,
+        p50: duration(600_000).optional(),
+        p99: duration(600_000).optional(),
+      }),
+    )
+    .default([]),
+  settle: duration(600_000).default(5_000).describe('after a fault touching a path is undone, its durations are left out this long'),
+});
+export type RemoteWriteOptions = z.output<typeof RemoteWriteOptionsSchema>;
+
+/** Options of the samples checker (checkers/samples.ts). */
+export const SamplesOptionsSchema = z.strictObject({
+  residency: z.array(z.string()).default([]).describe('layouts whose samples must stay in their own region'),
+  global: z.array(z.string()).default([]).describe('layouts whose global query layer must return every sample'),
+  lossOnKill: z
+    .boolean()
+    .default(false)
+    .describe(
+      'a sample pushed before a kill of its agent or its home store (SIGKILL: what they had not flushed is gone) may be missing; counted apart, never hidden',
+    ),
+});
+export type SamplesOptions = z.output<typeof SamplesOptionsSchema>;

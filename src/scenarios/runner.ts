@@ -9,7 +9,10 @@ import type { Say } from '../common/say.js';
 import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { FaultLog, type FaultRecord, stepFaults } from '../faults/log.js';
+import { collectRemoteWrite, remoteWritePaths } from '../monitoring/collect.js';
+import { SCRAPE_INTERVAL_S } from '../monitoring/config.js';
 import { MetricsExporter } from '../monitoring/exporter.js';
+import type { RunMetrics } from '../monitoring/metrics.js';
 import { MonitoringServer } from '../monitoring/server.js';
 import { checkOptions, expectationNames, expectations } from '../report/expectations.js';
 import { buildReport, type Report, writeReports } from '../report/report.js';
@@ -280,8 +283,19 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
       say('waiting for the expected alerts to fire and resolve');
       await waitForAlerts(monitor, scenario.expect.alerts, stepFaults(records), clock, signal);
     }
+    let metrics: RunMetrics | undefined;
+    if (scenario.expect.remoteWrite) {
+      const prometheus = fed.plan.monitoring && (await monitoringUrls(engine, fed.plan))?.prometheus;
+      const paths = remoteWritePaths(fed.plan, scenario.expect.remoteWrite);
+      if (prometheus) {
+        // Two more scrapes, so the agents' last figures (pending data after heal) are in.
+        await sleep(2.5 * SCRAPE_INTERVAL_S * 1000, signal);
+        metrics = await collectRemoteWrite(prometheus, paths, clock.startedAt.getTime(), signal);
+      } else metrics = { paths, series: [], error: 'the topology has no monitoring (`monitoring: on`)' };
+      writeFileSync(join(dir, 'metrics.json'), `${JSON.stringify(metrics)}\n`);
+    }
     const verdicts = checkRun(
-      { history: history.history, faults: records, alerts: monitor?.alerts() },
+      { history: history.history, faults: records, alerts: monitor?.alerts(), metrics },
       checkOptions(scenario.expect, scenario.workloads),
     );
     const expected = expectations(scenario.expect, verdicts, scenario.workloads, floor);

@@ -5,7 +5,13 @@ import { FaultSpecSchema } from '../faults/spec.js';
 import { TopologySchema } from '../topology/schema.js';
 import { type UserWorkload, UserWorkloadSchema } from '../workload/kinds.js';
 import { seed, WorkloadSchema } from '../workload/spec.js';
-import { AlertExpectationSchema, AvailabilityOptionsSchema, LatencyThresholdSchema } from './expect.js';
+import {
+  AlertExpectationSchema,
+  AvailabilityOptionsSchema,
+  LatencyThresholdSchema,
+  RemoteWriteOptionsSchema,
+  SamplesOptionsSchema,
+} from './expect.js';
 
 /** The user's own workloads, beside fedsim's: each records its operations in the same history. */
 export { type UserWorkload, UserWorkloadSchema };
@@ -71,6 +77,10 @@ export const ExpectSchema = z.strictObject({
   steady: steady
     .optional()
     .describe("Chaos Toolkit's steady-state hypothesis, checked before the first fault and after the last is undone"),
+  remoteWrite: RemoteWriteOptionsSchema.optional().describe(
+    "remote write as the agents (vmagent) measure it, from their own metrics scraped by fedsim's Prometheus; the topology needs `monitoring: on`",
+  ),
+  samples: SamplesOptionsSchema.optional().describe("a command workload's samples found where they belong (examples/victoria-metrics)"),
 });
 
 export const ScenarioSchema = z.strictObject({

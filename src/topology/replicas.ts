@@ -18,11 +18,17 @@ export interface ServicePlan {
   /** As written in the topology: an image reference, or a directory to build. */
   image?: string;
   build?: string;
+  /** One of fedsim's own recipes (topology/services.ts SERVICE_COMPONENTS). */
+  component?: string;
   command?: string[];
   env: Record<string, string>;
   ports: { port: number; host?: number }[];
   ready?: Readiness;
   after: string[];
+  /** Where each replica serves Prometheus metrics, scraped with `monitoring: on`. */
+  metrics?: { port: number; path: string };
+  /** Where each replica answers the Prometheus query API: a Grafana datasource per replica. */
+  datasource?: { port: number; path: string };
   /** Start order: wave 0 starts once the clusters are ready, wave n once wave n-1 is. */
   wave: number;
   replicas: string[];
@@ -122,11 +128,14 @@ export function planReplicas(
       name: s.name,
       ...(s.image !== undefined && { image: s.image }),
       ...(s.build !== undefined && { build: s.build }),
+      ...(s.component !== undefined && { component: s.component }),
       ...(s.command !== undefined && { command: s.command }),
       env: s.env,
       ports: s.ports,
       ...(s.ready !== undefined && { ready: s.ready }),
       after: s.after,
+      ...(s.metrics !== undefined && { metrics: s.metrics }),
+      ...(s.datasource !== undefined && { datasource: s.datasource }),
       wave: waveOf(s.name),
       replicas: names,
     };

@@ -9,6 +9,9 @@ import { NAME_PATTERN, NAME_RULE } from '../common/names.js';
  */
 const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 
+/** fedsim's own recipes a service may run (runtime/catalog.ts holds them; a unit test keeps the two equal). */
+export const SERVICE_COMPONENTS = ['victoria-metrics'] as const;
+
 const port = z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535');
 
 /** A port the service serves: reachable from other regions through the gateways, published on 127.0.0.1. */
@@ -62,6 +65,10 @@ export const ServiceSchema = z
       .describe(
         "a directory with a Dockerfile (relative to the topology file), built by the engine; build arg FEDSIM_BASE names fedsim's base image",
       ),
+    component: z
+      .enum(SERVICE_COMPONENTS)
+      .optional()
+      .describe("one of fedsim's own image recipes (docker/), built here like fedsim's other images"),
     command: z
       .union([z.string().min(1), z.array(z.string()).min(1)])
       .optional()
@@ -87,8 +94,18 @@ export const ServiceSchema = z
     ports: z.array(servicePort).default([]).describe('container ports the service serves'),
     ready: ReadinessSchema.optional().describe('when a replica counts as started (default: as soon as its container runs)'),
     after: z.array(name).default([]).describe('clusters and services that must be ready first'),
+    metrics: z
+      .strictObject({ port, path: z.string().startsWith('/', 'expected a path starting with /').default('/metrics') })
+      .optional()
+      .describe("where each replica serves Prometheus metrics: with `monitoring: on` fedsim's Prometheus scrapes it (job `service`)"),
+    datasource: z
+      .strictObject({ port, path: z.string().startsWith('/', 'expected a path starting with /').default('/') })
+      .optional()
+      .describe('each replica answers the Prometheus query API here: where Grafana runs, it gets one datasource per replica (per region)'),
   })
-  .refine((s) => (s.image === undefined) !== (s.build === undefined), { message: 'expected exactly one of image or build' });
+  .refine((s) => [s.image, s.build, s.component].filter((x) => x !== undefined).length === 1, {
+    message: 'expected exactly one of image, build or component',
+  });
 
 export type ServiceInput = z.input<typeof ServiceSchema>;
 export type ServiceSpec = z.output<typeof ServiceSchema>;

@@ -145,8 +145,10 @@ export class OperationReader {
         k.addsOpen++;
         k.final = undefined;
       } else if (f === 'read') {
-        const k = this.keys.get(key);
-        if (k && k.addsOpen === 0) addsBefore = k.adds;
+        // A key nothing was added to has a final read too (what it holds must be nothing of its own):
+        // how a program shows where data is not (examples/victoria-metrics: residency).
+        const k = this.key(key);
+        if (k.addsOpen === 0) addsBefore = k.adds;
       }
       this.open.set(process, { id, f, key, cluster, t, addsBefore });
       this.operations++;

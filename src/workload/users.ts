@@ -62,7 +62,9 @@ export class UserWorkloads {
         continue;
       }
       const cluster = w.cluster ?? regionCluster(fed.plan, w.region);
-      const nodes = new Set(fed.cluster(cluster).nodes);
+      // A command's operations may be served by a service replica instead (placement allows it): no nodes then.
+      const db = fed.plan.clusters.some((c) => c.name === cluster) ? fed.cluster(cluster) : undefined;
+      const nodes = new Set(db?.nodes ?? []);
       const here = fed.plan.clients.find((c) => c.region === w.region)!;
       const env = {
         ...(w.wan ? here.env : {}),
@@ -70,7 +72,7 @@ export class UserWorkloads {
         FEDSIM_WORKLOAD: w.name,
         FEDSIM_REGION: w.region,
         FEDSIM_CLUSTER: cluster,
-        FEDSIM_DATACENTER: localDatacenter(fed.cluster(cluster), w.region),
+        ...(db && { FEDSIM_DATACENTER: localDatacenter(db, w.region) }),
         // In its region's namespace: the nodes' own addresses (a default driver pays the links to
         // other regions). On the host: the nodes through the region's gateway, as published.
         FEDSIM_CONTACT_POINTS: fed.plan.nodes

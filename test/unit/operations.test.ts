@@ -97,6 +97,24 @@ describe('operation lines of a user program', () => {
     expect(lines([1, 3, 9])).toMatchObject({ status: 'fail', summary: expect.stringMatching(/unexpected element.*9/) });
     expect(lines([1, 3], true).evidence).toMatchObject({ lost: 0, unread: 3 });
   });
+
+  it('make a read of a key nothing was added to a final read too, which durability leaves to the checker that asked for it', () => {
+    const h = new HistoryWriter(metaLine());
+    const r = reader(h);
+    r.feed('{"type":"invoke","process":0,"f":"add","value":1,"key":"k"}\n{"type":"ok","process":0}\n');
+    r.feed('{"type":"invoke","process":1,"f":"read","key":"k"}\n{"type":"ok","process":1,"value":[1]}\n');
+    r.feed('{"type":"invoke","process":1,"f":"read","key":"k@elsewhere"}\n{"type":"ok","process":1,"value":[1]}\n');
+    r.end();
+    r.finalReads();
+    expect(h.history.finalReads.map((f) => [f.workspace, f.elements])).toEqual([
+      ['k', [1]],
+      ['k@elsewhere', [1]],
+    ]);
+    expect(durability()({ history: h.history, faults: [] })).toMatchObject({
+      status: 'pass',
+      summary: 'all 1 acknowledged writes read back after heal',
+    });
+  });
 });
 
 describe('the command workload', () => {

@@ -49,8 +49,8 @@ describe('services in the topology schema', () => {
   });
 
   it.each([
-    [[{ ...web, image: 'x' }], /^services\[0\]: expected exactly one of image or build/],
-    [[{ name: 'xy', regions: ['site-a'] }], /^services\[0\]: expected exactly one of image or build/],
+    [[{ ...web, image: 'x' }], /^services\[0\]: expected exactly one of image, build or component/],
+    [[{ name: 'xy', regions: ['site-a'] }], /^services\[0\]: expected exactly one of image, build or component/],
     [[{ ...web, regions: ['mars'] }], /^services\[0\]\.regions\.mars: unknown region "mars"/],
     [[{ ...web, name: 'main' }], /^services\[0\]\.name: "main" is already a cluster's name/],
     [[web, { ...tool, name: 'web' }], /^services\[1\]\.name: duplicate service name "web"/],
