@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFaultLog } from '../src/faults/log.js';
 import { loadAlerts } from '../src/monitoring/alerts.js';
-import { type Report, reportSubtitle } from '../src/report/report.js';
+import { type Report, visualsOf } from '../src/report/report.js';
 import { VISUAL_FILES, writeVisuals } from '../src/report/visuals.js';
 import { loadHistory } from '../src/workload/history.js';
 import { Browser } from './chromium.js';
@@ -39,16 +39,7 @@ for (const n of [100_000, 1_000_000]) {
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
     const c = process.cpuUsage();
-    writeVisuals(dir, {
-      title: r.scenario,
-      passed: r.passed,
-      subtitle: reportSubtitle(r),
-      expectations: r.expectations,
-      verdicts: r.verdicts,
-      faults,
-      alerts,
-      history,
-    });
+    writeVisuals(dir, { ...visualsOf(r, { history, alerts }), faults });
     times.push(performance.now() - t);
     const used = process.cpuUsage(c);
     cpus.push((used.user + used.system) / 1000);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { recoveries } from '../checkers/availability.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
-import { expectationRow, type Report, reportExtras, reportSubtitle, summaryMarkdown } from '../report/report.js';
+import { expectationRow, type Report, summaryMarkdown, visualsOf } from '../report/report.js';
 import { VISUAL_FILES, writeVisuals } from '../report/visuals.js';
 import { judgeSavedRun } from './check.js';
 import type { CommandContext } from './context.js';
@@ -38,19 +38,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       throw new FedsimError(`${recorded}: not JSON (${(err as Error).message}); remove it to judge the history again.`);
     }
     writeFileSync(join(run.dir, 'summary.md'), summaryMarkdown(r));
-    file = writeVisuals(run.dir, {
-      title: r.scenario,
-      passed: r.passed,
-      subtitle: reportSubtitle(r),
-      expectations: r.expectations,
-      verdicts: r.verdicts,
-      faults: r.faults,
-      recovery: r.recovery,
-      alerts: run.alerts ?? [],
-      history: run.history,
-      plot,
-      extra: reportExtras(r),
-    });
+    file = writeVisuals(run.dir, visualsOf(r, { ...run, plot }));
   } else {
     const judged = run.verdicts.some((v) => v.status !== 'unknown');
     const passed = run.expected ? run.expected.every((e) => e.holds) : judged && !run.verdicts.some((v) => v.status === 'fail');

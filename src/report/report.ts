@@ -9,8 +9,9 @@ import type { AlertLine } from '../monitoring/alerts.js';
 import type { Scenario } from '../scenarios/schema.js';
 import type { History } from '../workload/history.js';
 import type { Expectation } from './expectations.js';
+import type { PlotOptions } from './plots.js';
 import { remoteWriteSummary } from './remote-write.js';
-import { VISUAL_FILES, writeVisuals } from './visuals.js';
+import { VISUAL_FILES, type VisualInput, writeVisuals } from './visuals.js';
 
 /**
  * A run's reports: report.json (everything, for machines), junit.xml (one testcase per
@@ -186,12 +187,9 @@ const REPORT_KEYS = new Set([
 export const reportExtras = (r: Report): Record<string, unknown> =>
   Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
 
-/** Every report of a run into its folder: report.json, junit.xml, summary.md, report.html and its SVGs. */
-export function writeReports(dir: string, r: Report, expected: Expectation[], run: { history: History; alerts?: AlertLine[] }): void {
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(join(dir, 'junit.xml'), junitXml(r, expected));
-  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(r));
-  writeVisuals(dir, {
+/** What report.html and its SVGs draw of a run's Report: its verdict and fault log beside the history. */
+export function visualsOf(r: Report, run: { history: History; alerts?: AlertLine[]; plot?: PlotOptions }): VisualInput {
+  return {
     title: r.scenario,
     passed: r.passed,
     subtitle: reportSubtitle(r),
@@ -201,8 +199,17 @@ export function writeReports(dir: string, r: Report, expected: Expectation[], ru
     recovery: r.recovery,
     alerts: run.alerts ?? [],
     history: run.history,
+    plot: run.plot,
     extra: reportExtras(r),
-  });
+  };
+}
+
+/** Every report of a run into its folder: report.json, junit.xml, summary.md, report.html and its SVGs. */
+export function writeReports(dir: string, r: Report, expected: Expectation[], run: { history: History; alerts?: AlertLine[] }): void {
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(join(dir, 'junit.xml'), junitXml(r, expected));
+  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(r));
+  writeVisuals(dir, visualsOf(r, run));
 }
 
 /** What a run's Report says at the top of report.html. */
