@@ -23,7 +23,7 @@ const LAYERS = [
   ['run', '^src/workload/(workload|pacer|command|cql|http|users|operations)\\.ts$'],
   ['checkers', '^src/checkers/'],
   ['reports', '^src/(report/|monitoring/(exporter|server|collect)\\.ts$)'],
-  ['top', '^src/(scenarios/(runner|events|traffic|floor)\\.ts$|ui/|commands/|cli\\.ts$)'],
+  ['top', '^src/(scenarios/(runner|events|traffic|floor)\\.ts$|ui/|commands/|(cli|index)\\.ts$)'],
 ];
 
 /**

@@ -19,3 +19,12 @@ export function takeEarlySignals(): NodeJS.Signals[] {
   process.off('SIGTERM', keep);
   return kept.splice(0);
 }
+
+// `fedsim scenarios | head`: the reader went away, so there is nothing left to say to it. Without
+// this, the next write throws EPIPE out of an event emitter and prints a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}

@@ -105,6 +105,11 @@ export class Federation {
     await this.close();
     await removeFederation(this.engine, this.name);
   }
+
+  /** `await using fed = await up(...)`: the federation is removed when the scope ends, on every path. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
 }
 
 function hostPort(info: ContainerState, port: number): string {
