@@ -1,39 +1,27 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { checkRun } from '../checkers/all.js';
-import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
-import { parseWith, readDocument } from '../common/document.js';
+import { readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
-import { loadFaultLog } from '../faults/log.js';
-import { loadAlerts } from '../monitoring/alerts.js';
-import { loadMetrics } from '../monitoring/metrics.js';
-import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { expectationRow } from '../report/report.js';
 import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
-import { type Expect, ExpectSchema, type UserWorkload, UserWorkloadSchema } from '../scenarios/schema.js';
 import { loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
-import { judgeApart } from './judge.js';
+import { type JudgeFiles, judgeApart, judgeLoaded } from './judge.js';
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
-
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
-const Expectations = z.looseObject({
-  expect: ExpectSchema.default(ExpectSchema.parse({})),
-  workloads: z.array(UserWorkloadSchema).default([]),
-});
-
-function expectOf(file: string): { expect: Expect; workloads: UserWorkload[] } {
-  return parseWith(Expectations, readDocument(file), file);
-}
 
 /** A file given on the command line must be there; one looked for beside the history may be absent. */
 function beside(given: string | undefined, dir: string, name: string): string | undefined {
   if (given && !existsSync(given)) throw new FedsimError(`${given}: no such file.`);
   const file = given ?? join(dir, name);
   return existsSync(file) ? file : undefined;
+}
+
+/** A saved run's files: those given or found beside its history, and the floor and metrics it kept. */
+function savedRunFiles(history: string, dir: string, scenario?: string, faults?: string, alerts?: string): JudgeFiles {
+  const kept = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
+  return { history, scenario, faults, alerts, floor: kept('floor.json'), metrics: kept('metrics.json') };
 }
 
 /** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
@@ -46,17 +34,7 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
   const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
-  const faults = faultsFile ? loadFaultLog(faultsFile) : [];
-  const alerts = alertsFile ? loadAlerts(alertsFile) : undefined;
-  const scenario = scenarioFile ? expectOf(scenarioFile) : undefined;
-  const expect = scenario?.expect;
-  const workloads = scenario?.workloads ?? [];
-  const metrics = loadMetrics(join(dir, 'metrics.json'));
-  const verdicts = checkRun({ history, faults, alerts, metrics }, expect ? checkOptions(expect, workloads) : {});
-  // The run's noise floor, as the run judged beside it (absent in runs before fedsim measured it).
-  const floorFile = join(dir, 'floor.json');
-  const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as NoiseFloor) : undefined;
-  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads, floor);
+  const { faults, alerts, verdicts, expected } = judgeLoaded(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile), history);
   return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
 }
 
@@ -83,14 +61,7 @@ export async function checkCommand(
   // (a file of expectations only, with no topology, is read for those).
   if (opts.scenario && isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
   // Judged in a thread of its own (judge.ts): what judgeSavedRun does, in a smaller peak of memory.
-  const floorFile = join(dir, 'floor.json');
-  const judged = await judgeApart({
-    history: file,
-    faults: faultsFile,
-    scenario: scenarioFile,
-    alerts: alertsFile,
-    floor: existsSync(floorFile) ? floorFile : undefined,
-  });
+  const judged = await judgeApart(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile));
   for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const { verdicts, expected } = judged;
   const judgedAny = verdicts.some((v) => v.status !== 'unknown');

@@ -9,9 +9,10 @@ import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
+import { loadMetrics } from '../monitoring/metrics.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
 import { ExpectSchema, UserWorkloadSchema } from '../scenarios/schema.js';
-import { loadHistory } from '../workload/history.js';
+import { type History, loadHistory } from '../workload/history.js';
 
 /** What `fedsim check` judges: a history and, when present, its fault log, scenario and alert log. */
 export interface JudgeFiles {
@@ -21,6 +22,8 @@ export interface JudgeFiles {
   alerts?: string;
   /** The run's noise floor (floor.json), which the expectations are judged beside. */
   floor?: string;
+  /** What the run kept of Prometheus (metrics.json): the evidence of the remote-write checker. */
+  metrics?: string;
 }
 
 /** The verdict of a saved run, as plain data (it crosses from the judging thread). */
@@ -38,26 +41,29 @@ const Expectations = z.looseObject({
   workloads: z.array(UserWorkloadSchema).default([]),
 });
 
-/** Loads a saved run and derives its verdict again: the checkers, and the scenario's expectations. */
-export async function judge(files: JudgeFiles): Promise<Judged> {
-  const history = await loadHistory(files.history);
+/**
+ * A saved run's verdict derived again from its history and the files beside it: the checkers, and
+ * the scenario's expectations. The one way a saved run is judged (`check`, and `report` with no
+ * report.json), so the two can never disagree.
+ */
+export function judgeLoaded(files: JudgeFiles, history: History) {
   const faults = files.faults ? loadFaultLog(files.faults) : [];
+  const alerts = files.alerts ? loadAlerts(files.alerts) : undefined;
   const scenario = files.scenario ? parseWith(Expectations, readDocument(files.scenario), files.scenario) : undefined;
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
-  const verdicts = checkRun(
-    { history, faults, alerts: files.alerts ? loadAlerts(files.alerts) : undefined },
-    expect ? checkOptions(expect, workloads) : {},
-  );
-  return {
-    operations: history.ops.length,
-    faults: faults.length,
-    warnings: history.warnings,
-    verdicts,
-    expected:
-      expect &&
-      expectations(expect, verdicts, workloads, files.floor ? (JSON.parse(readFileSync(files.floor, 'utf8')) as NoiseFloor) : undefined),
-  };
+  const metrics = files.metrics ? loadMetrics(files.metrics) : undefined;
+  const verdicts = checkRun({ history, faults, alerts, metrics }, expect ? checkOptions(expect, workloads) : {});
+  const floor = files.floor ? (JSON.parse(readFileSync(files.floor, 'utf8')) as NoiseFloor) : undefined;
+  const expected: Expectation[] | undefined = expect && expectations(expect, verdicts, workloads, floor);
+  return { faults, alerts, verdicts, expected };
+}
+
+/** Loads a saved run and derives its verdict again (judgeLoaded), as plain data. */
+export async function judge(files: JudgeFiles): Promise<Judged> {
+  const history = await loadHistory(files.history);
+  const { faults, verdicts, expected } = judgeLoaded(files, history);
+  return { operations: history.ops.length, faults: faults.length, warnings: history.warnings, verdicts, expected };
 }
 
 type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };

@@ -80,12 +80,13 @@ export const DEFAULT_RECONNECT: ReconnectPolicy = { baseMs: 100, maxMs: 1000 };
 /**
  * cassandra-driver 4.10 bug: when its control connection's node goes away while it refreshes the
  * topology, `ControlConnection._refresh` reads `this.connection.endpoint` of a connection already
- * gone, in a promise nobody awaits. Faults make that happen on purpose; it must not crash a run.
+ * gone, or hands that null connection to `_setHealthListeners` (`connection.once`), in a promise
+ * nobody awaits. Faults make that happen on purpose; it must not crash a run.
  */
 export function isDriverRefreshBug(err: unknown): boolean {
   // By name, not instanceof: vitest hands its hook a copy serialized from the test worker.
   const e = err as { name?: string; message?: string; stack?: string } | null;
-  return e?.name === 'TypeError' && /reading 'endpoint'/.test(e.message ?? '') && /control-connection\.js/.test(e.stack ?? '');
+  return e?.name === 'TypeError' && /reading '(endpoint|once)'/.test(e.message ?? '') && /control-connection\.js/.test(e.stack ?? '');
 }
 
 let refreshBugTolerated = false;

@@ -5,7 +5,7 @@ import { isDriverRefreshBug, regionClient } from '../../src/runtime/cql.js';
 import { writeOutcome } from '../../src/workload/workload.js';
 
 describe('the tolerated cassandra-driver refresh bug', () => {
-  it("matches only the control connection's null-endpoint TypeError", () => {
+  it("matches only the control connection's null-connection TypeErrors", () => {
     const bug = new TypeError("Cannot read properties of null (reading 'endpoint')");
     bug.stack = `${bug.message}\n    at ControlConnection._refresh (node_modules/cassandra-driver/lib/control-connection.js:495:40)`;
     expect(isDriverRefreshBug(bug)).toBe(true);
@@ -15,6 +15,13 @@ describe('the tolerated cassandra-driver refresh bug', () => {
     expect(isDriverRefreshBug(elsewhere)).toBe(false);
     expect(isDriverRefreshBug(new Error(bug.message))).toBe(false);
     expect(isDriverRefreshBug(undefined)).toBe(false);
+    // The same race one step later: the null connection handed to _setHealthListeners (seen in CI).
+    const later = new TypeError("Cannot read properties of null (reading 'once')");
+    later.stack = `${later.message}\n    at ControlConnection._setHealthListeners (node_modules/cassandra-driver/lib/control-connection.js:259:10)`;
+    expect(isDriverRefreshBug(later)).toBe(true);
+    const otherRead = new TypeError("Cannot read properties of null (reading 'query')");
+    otherRead.stack = later.stack.replace('once', 'query');
+    expect(isDriverRefreshBug(otherRead)).toBe(false);
   });
 });
 
