@@ -31,6 +31,7 @@ const runModule = () => import('./commands/run.js');
 const watchModule = () => import('./commands/watch.js');
 const libraryModule = () => import('./commands/library.js');
 const reportModule = () => import('./commands/report.js');
+const nodesModule = () => import('./commands/nodes.js');
 
 /** The command line as typed, after `fedsim`: which command a usage error is about. */
 const typed = process.argv.slice(2);
@@ -44,6 +45,8 @@ const program = new Command('fedsim')
   // Usage errors (an unknown option or command, a missing argument) exit 2, as bad input does, not
   // 1 (an expectation failed): thrown as a CommanderError and handled below. Inherited by every command.
   .exitOverride()
+  // Options after a command's own arguments can belong to the program it runs (cqlsh, nodetool).
+  .enablePositionalOptions()
   .configureOutput({
     outputError: (text, write) => {
       const command = program.commands.find((c) => typed.includes(c.name()));
@@ -141,6 +144,29 @@ program
   .argument('<command...>', 'the command, after --')
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .action(lazy(execModule, (m) => m.execCommand));
+program
+  .command('logs')
+  .description("a node's log (or a gateway's, a service replica's, prometheus'), as the engine kept it")
+  .argument('<name>', 'a node, gw-REGION, a service replica, prometheus...')
+  .option('--tail <lines>', 'only the last lines')
+  .option('--federation <name>', 'the federation (default: the only one up)')
+  .action(lazy(nodesModule, (m) => m.logsCommand));
+program
+  .command('cqlsh')
+  .description("cqlsh on a node (a region: its first node), as ccm's node cqlsh; options after NODE go to cqlsh")
+  .argument('<node>', 'a node or a region')
+  .argument('[options...]', 'cqlsh options, e.g. -e "SELECT ..."')
+  .option('--federation <name>', 'the federation (default: the only one up); before NODE')
+  .passThroughOptions()
+  .action(lazy(nodesModule, (m) => m.cqlshCommand));
+program
+  .command('nodetool')
+  .description("nodetool on a node, as ccm's node nodetool (e.g. fedsim nodetool geo-1 status)")
+  .argument('<node>')
+  .argument('[command...]', 'the nodetool command and its options')
+  .option('--federation <name>', 'the federation (default: the only one up); before NODE')
+  .passThroughOptions()
+  .action(lazy(nodesModule, (m) => m.nodetoolCommand));
 program
   .command('down')
   .description('remove a federation (everything labelled with its name); idempotent')

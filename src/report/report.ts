@@ -17,8 +17,15 @@ import { VISUAL_FILES, type VisualInput, writeVisuals } from './visuals.js';
  * A run's reports: report.json (everything, for machines), junit.xml (one testcase per
  * expectation, for CI), summary.md (what a person reads first).
  */
+/** How a run ended: judged to its end, stopped by a signal (or the dashboard's q), or stopped by an error. */
+export type Ending = 'completed' | 'interrupted' | 'error';
+
 export interface Report {
   scenario: string;
+  /** Absent in reports written before fedsim recorded it: those runs completed. */
+  ended?: Ending;
+  /** Why an interrupted or errored run stopped, the sentence fedsim said. */
+  error?: string;
   seed: number;
   federation: string;
   startedAt: string;
@@ -56,17 +63,25 @@ export function buildReport(
   faults: FaultRecord[],
   verdicts: Verdict[],
   expected: Expectation[],
-  times: { startedAt: Date; seconds: Report['seconds']; floor?: NoiseFloor },
+  times: {
+    startedAt: Date;
+    seconds: Report['seconds'];
+    floor?: NoiseFloor;
+    /** A run that did not complete: how it ended and why (its expectations were not judged). */
+    ended?: { how: Exclude<Ending, 'completed'>; error: string };
+  },
 ): Report {
   const count = (o: string) => h.ops.filter((x) => x.outcome === o).length;
   return {
     scenario: scenario.name,
+    ended: times.ended?.how ?? 'completed',
+    ...(times.ended && { error: times.ended.error }),
     seed,
     federation,
     startedAt: times.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     seconds: times.seconds,
-    passed: expected.every((e) => e.holds),
+    passed: !times.ended && expected.every((e) => e.holds),
     expectations: expected.map(expectationRow),
     verdicts,
     operations: { total: h.ops.length, ok: count('ok'), fail: count('fail'), info: count('info') },
@@ -80,8 +95,18 @@ export function buildReport(
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+const stopped = (r: Report) => (r.ended === 'interrupted' ? 'was interrupted' : 'stopped on an error');
+
 export function junitXml(r: Report, expected: Expectation[]): string {
-  const failures = expected.filter((e) => !e.holds).length;
+  // A run that did not complete is one failing testcase of its own: CI must not read it as passed.
+  const unfinished = r.ended && r.ended !== 'completed' ? 1 : 0;
+  const failures = expected.filter((e) => !e.holds).length + unfinished;
+  const tests = expected.length + unfinished;
+  const runCase = unfinished
+    ? [
+        `    <testcase classname="fedsim.${xml(r.scenario)}" name="run" time="${r.seconds.total.toFixed(1)}">\n      <failure message="${xml(`the run ${stopped(r)}: ${r.error ?? ''}`)}"/>\n    </testcase>`,
+      ]
+    : [];
   const cases = expected.map((e) => {
     const head = `    <testcase classname="fedsim.${xml(r.scenario)}" name="${xml(e.name)}" time="0">`;
     if (e.holds) return `${head}</testcase>`;
@@ -90,9 +115,10 @@ export function junitXml(r: Report, expected: Expectation[]): string {
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="fedsim" tests="${expected.length}" failures="${failures}" time="${r.seconds.total.toFixed(1)}">`,
-    `  <testsuite name="${xml(r.scenario)}" tests="${expected.length}" failures="${failures}" errors="0" time="${r.seconds.total.toFixed(1)}" timestamp="${r.startedAt}">`,
+    `<testsuites name="fedsim" tests="${tests}" failures="${failures}" time="${r.seconds.total.toFixed(1)}">`,
+    `  <testsuite name="${xml(r.scenario)}" tests="${tests}" failures="${failures}" errors="0" time="${r.seconds.total.toFixed(1)}" timestamp="${r.startedAt}">`,
     `    <properties><property name="seed" value="${r.seed}"/><property name="federation" value="${xml(r.federation)}"/></properties>`,
+    ...runCase,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
@@ -102,8 +128,14 @@ export function junitXml(r: Report, expected: Expectation[]): string {
 
 export function summaryMarkdown(r: Report): string {
   const lines = [
-    `# ${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'}`,
+    `# ${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'}${r.ended && r.ended !== 'completed' ? ` (${r.ended})` : ''}`,
     '',
+    ...(r.ended && r.ended !== 'completed'
+      ? [
+          `**The run ${stopped(r)}** before it finished: ${r.error ?? ''} Below is what it recorded until then; its expectations were not judged. The nodes' and services' logs are in \`logs/\`.`,
+          '',
+        ]
+      : []),
     `Seed ${r.seed} (replay with \`--seed ${r.seed}\`), federation \`${r.federation}\`, ${r.startedAt}, ${r.seconds.total.toFixed(0)} s in all (up ${r.seconds.up.toFixed(0)} s, warm-up ${r.seconds.warmup.toFixed(0)} s, run ${r.seconds.run.toFixed(0)} s, heal ${r.seconds.heal.toFixed(0)} s).`,
     '',
     '| expectation | holds | what was seen |',
@@ -161,7 +193,7 @@ export function summaryMarkdown(r: Report): string {
     '',
     `![operations and errors per second, faults shaded](${VISUAL_FILES.rate})`,
     '',
-    'Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml`, `report.html`, `latency.svg`, `rate.svg` (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again and `fedsim report` draws the plots again, no containers needed.',
+    "Files: `scenario.json` (as run), `history.jsonl`, `faults.jsonl`, `report.json`, `junit.xml`, `report.html`, `latency.svg`, `rate.svg`, `logs/` (each container's log) (and `alerts.jsonl` when monitored). `fedsim check` of this folder derives the verdict again and `fedsim report` draws the plots again, no containers needed.",
     '',
   );
   return lines.join('\n');
@@ -170,6 +202,8 @@ export function summaryMarkdown(r: Report): string {
 /** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
 const REPORT_KEYS = new Set([
   'scenario',
+  'ended',
+  'error',
   'seed',
   'federation',
   'startedAt',

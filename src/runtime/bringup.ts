@@ -9,9 +9,11 @@ import { discover, Federation, lastLogLines } from './federation.js';
 import { configureGateway, gatewayContainerSpec } from './gateway.js';
 import { type ImageSource, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
+import { saveLogs } from './logs.js';
 import { startMonitoring } from './monitoring.js';
 import { nodeContainerSpec } from './nodes.js';
 import { cqlProbe, type Probe, waitUntil } from './readiness.js';
+import { armReaper } from './reaper.js';
 import { federationNames, removeFederation } from './removal.js';
 import { resolveServiceImages, startServices } from './services.js';
 
@@ -32,6 +34,13 @@ export interface UpOptions {
    * (testcontainers-style); the bring-up benchmark's baseline. Default: all nodes at once.
    */
   oneAtATime?: boolean;
+  /**
+   * Run-scoped: a reaper removes the federation within seconds of this process dying by any means
+   * (reaper.ts). For runs and tests; `fedsim up` leaves it off, its federation stays on purpose.
+   */
+  reap?: boolean;
+  /** Where each container's log is kept when bring-up fails, before what was built is removed (a run's logs/). */
+  logsTo?: string;
   /** Told of each service replica when it is ready: fedsim's own setup time and the time to readiness (the services benchmark). */
   onReplicaReady?: (t: { replica: string; setupMs: number; readyMs: number }) => void;
 }
@@ -188,7 +197,15 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
   if ((await federationNames(engine)).includes(name)) {
     throw new FedsimError(`A federation named ${name} is already up; run \`fedsim down ${name}\` first or choose another --name.`);
   }
-  const plan = await claimSlot(engine, topology, name);
+  // Before the first network: from here on, a kill of this process leaves nothing behind.
+  const reaper = opts.reap ? await armReaper(engine, name, say) : undefined;
+  let plan: Plan;
+  try {
+    plan = await claimSlot(engine, topology, name);
+  } catch (err) {
+    await reaper?.disarm().catch(() => undefined);
+    throw err;
+  }
   try {
     const gatewayImage = await resolveImage(engine, 'toxiproxy', opts.imageSource ?? 'auto', say);
     say(`gateway image: ${gatewayImage.ref} (${gatewayImage.source}, ${gatewayImage.how})`);
@@ -280,10 +297,13 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
       await fed.close();
       throw failed.err;
     }
+    fed.reaper = reaper;
     return fed;
   } catch (err) {
+    if (opts.logsTo) await saveLogs(engine, name, opts.logsTo).catch(() => undefined);
     say(`removing what was built of ${name}`);
     await removeFederation(engine, name).catch(() => undefined);
+    reaper?.release();
     if (opts.signal?.aborted) throw new FedsimError(`Interrupted; federation ${name} was removed.`, 130);
     throw err;
   }

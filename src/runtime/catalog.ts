@@ -7,7 +7,8 @@ export type ComponentName = 'base' | 'cassandra' | 'scylla' | 'toxiproxy' | 'pro
 /** How a local recipe gets the artefacts it copies in, fetched on the host before `docker build`. */
 export type Staging =
   | { kind: 'debootstrap' }
-  | { kind: 'maven'; properties: Record<string, string> }
+  /** `wheels`: Python packages (name -> version) for the image's own Python 3.11, fetched from PyPI into wheels/. */
+  | { kind: 'maven'; properties: Record<string, string>; wheels?: Record<string, string> }
   | { kind: 'go-install'; packages: Record<string, string>; ldflags: string }
   | { kind: 'none' };
 
@@ -38,7 +39,12 @@ export const CATALOG: Record<ComponentName, Component> = {
     registry: `cassandra:${CASSANDRA_VERSION}`,
     recipe: {
       dir: 'cassandra',
-      staging: { kind: 'maven', properties: { 'cassandra.version': CASSANDRA_VERSION, 'jmx.exporter.version': '1.0.1' } },
+      staging: {
+        kind: 'maven',
+        properties: { 'cassandra.version': CASSANDRA_VERSION, 'jmx.exporter.version': '1.0.1' },
+        // cqlsh, as ccm users run it (`fedsim cqlsh NODE`).
+        wheels: { cqlsh: '6.2.2' },
+      },
     },
   },
   scylla: {

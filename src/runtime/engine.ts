@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } f
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-fs';
 import { FedsimError, reason } from '../errors.js';
@@ -73,6 +73,11 @@ export class Engine {
     readonly version: string,
     readonly apiVersion: string,
   ) {}
+
+  /** The engine's unix socket on this machine (to mount into a container), or undefined when it is reached over TCP. */
+  get socketPath(): string | undefined {
+    return this.endpoint.startsWith('unix://') ? this.endpoint.slice('unix://'.length) : undefined;
+  }
 
   ping(): Promise<unknown> {
     return this.docker.ping();
@@ -179,6 +184,57 @@ export class Engine {
     });
     const info = await exec.inspect();
     return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
+  }
+
+  /**
+   * Holds a created container's stdin open from this process (the container needs OpenStdin and
+   * StdinOnce): when the connection closes, however this process ends (SIGKILL too: the kernel
+   * closes its sockets), the container reads end of file. The connection keeps no process alive.
+   */
+  async holdStdin(container: string): Promise<{ close: () => void }> {
+    const socket = (await this.docker
+      .getContainer(container)
+      .attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as Duplex & { unref?: () => void };
+    socket.on('error', () => undefined);
+    socket.unref?.();
+    return { close: () => socket.destroy() };
+  }
+
+  /**
+   * Runs a command in a running container with this process's stdin, stdout and stderr, as
+   * `docker exec -i[t]` does (a terminal when `tty`); its exit code.
+   */
+  async execAttached(container: string, cmd: string[], opts: { tty: boolean }): Promise<number> {
+    const exec = await this.docker.getContainer(container).exec({
+      Cmd: cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: opts.tty,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: opts.tty })) as Duplex;
+    const stdin = process.stdin;
+    const resize = () => void exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
+    if (opts.tty) {
+      if (stdin.isTTY) stdin.setRawMode(true);
+      stream.pipe(process.stdout);
+      resize();
+      process.stdout.on('resize', resize);
+    } else this.docker.modem.demuxStream(stream, process.stdout, process.stderr);
+    stdin.pipe(stream);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+    } finally {
+      stdin.unpipe(stream);
+      if (opts.tty && stdin.isTTY) stdin.setRawMode(false);
+      process.stdout.off('resize', resize);
+      stdin.pause();
+    }
+    return (await exec.inspect()).ExitCode ?? -1;
   }
 
   /** A running container's cgroup limits: CFS quota (0 or -1: none) and memory (bytes, 0: none). */

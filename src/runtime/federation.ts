@@ -10,6 +10,7 @@ import { LABEL } from './labels.js';
 import { clientNamespace } from './netns.js';
 import { schemaVersions } from './nodes.js';
 import { type Probe, waitUntil } from './readiness.js';
+import type { Reaper } from './reaper.js';
 import { removeFederation } from './removal.js';
 
 /**
@@ -26,6 +27,8 @@ export interface RegistryEntry {
 export class Federation {
   private readonly clients = new Map<string, cassandra.Client>();
   private reconnect: ReconnectPolicy = DEFAULT_RECONNECT;
+  /** Set by a run-scoped bring-up (`up(..., { reap: true })`): removes the federation if this process dies. */
+  reaper?: Reaper;
 
   constructor(
     readonly engine: Engine,
@@ -100,10 +103,17 @@ export class Federation {
     this.clients.clear();
   }
 
-  /** Closes the sessions and removes every container and network of the federation. */
+  /** Closes the sessions and removes every container and network of the federation (its reaper too). */
   async down(): Promise<void> {
     await this.close();
     await removeFederation(this.engine, this.name);
+    this.reaper?.release();
+  }
+
+  /** The federation outlives this process (a run's `after: keep`): its reaper, if any, is removed. */
+  async keep(): Promise<void> {
+    await this.reaper?.disarm();
+    this.reaper = undefined;
   }
 
   /** `await using fed = await up(...)`: the federation is removed when the scope ends, on every path. */

@@ -13,6 +13,8 @@ export const LABEL = {
   topology: 'io.fedsim.topology',
   /** The federation's address slot (on its networks and gateways): which 10.213.x.0/24 subnets it owns. */
   slot: 'io.fedsim.slot',
+  /** The fedsim process that owns a run-scoped federation (on its reaper): gone with that process. */
+  session: 'io.fedsim.session',
   /** A fault's record (spec, effects, times) as JSON, on its volume. */
   fault: 'io.fedsim.fault',
 } as const;

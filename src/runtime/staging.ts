@@ -10,7 +10,7 @@ import { aptInstall } from './engine.js';
 /**
  * Host-side steps of the local recipes: what `docker build` cannot do here because containers do not
  * see the host's TLS trust store. Each fetches from a registry this machine reaches (Maven Central,
- * the Go module proxy, Debian) into the cache, once per version.
+ * the Go module proxy, PyPI, Debian) into the cache, once per version.
  */
 
 /** Runs a command, streaming nothing; its last output lines go into the error it throws. */
@@ -44,6 +44,8 @@ export async function stageRecipe(c: Component, contextDir: string, say: Say): P
   switch (staging.kind) {
     case 'maven':
       cpSync(await mavenLib(c, staging.properties, say), join(contextDir, 'lib'), { recursive: true });
+      mkdirSync(join(contextDir, 'wheels'), { recursive: true });
+      if (staging.wheels) cpSync(await pythonWheels(c, staging.wheels, say), join(contextDir, 'wheels'), { recursive: true });
       return;
     case 'go-install':
       cpSync(await goBinaries(c, staging.packages, staging.ldflags, say), join(contextDir, 'bin'), { recursive: true });
@@ -84,6 +86,32 @@ async function mavenLib(c: Component, properties: Record<string, string>, say: S
   );
   if (readdirSync(tmp).length === 0)
     throw new FedsimError(`Maven fetched no jars for ${c.name}; check the Maven Central connection and try again.`);
+  writeFileSync(join(tmp, '.complete'), '');
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(tmp, dest);
+  return dest;
+}
+
+/**
+ * Python wheels (with their dependencies) for the image's Python, Debian bookworm's 3.11 on x86-64,
+ * downloaded by the host's pip (binary only, so nothing compiles in the image).
+ */
+async function pythonWheels(c: Component, wheels: Record<string, string>, say: Say): Promise<string> {
+  const wanted = Object.entries(wheels).map(([name, version]) => `${name}==${version}`);
+  const dest = join(cacheDir, `${c.name}-${c.version}`, `wheels-${wanted.join('-')}`);
+  if (existsSync(join(dest, '.complete'))) return dest;
+  if (!hasCommand('python3')) {
+    say(`${c.name}: installing python3-pip (apt-get) to fetch ${wanted.join(', ')}`);
+    aptInstall(['python3-pip']);
+  }
+  say(`${c.name}: fetching ${wanted.join(', ')} from PyPI`);
+  const tmp = `${dest}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const target = ['--only-binary=:all:', '--python-version', '3.11', '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
+  await run('python3', ['-m', 'pip', 'download', '-q', ...target, '-d', tmp, ...wanted], {
+    what: `Fetching ${wanted.join(', ')} from PyPI`,
+  });
   writeFileSync(join(tmp, '.complete'), '');
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);

@@ -21,6 +21,7 @@ import { type Engine, engineAnswers, watchEngine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
+import { saveLogs } from '../runtime/logs.js';
 import { monitoringUrls } from '../runtime/monitoring.js';
 import { federationNames } from '../runtime/removal.js';
 import { watchNodes } from '../runtime/watch.js';
@@ -78,11 +79,21 @@ async function reuseOrUp(
   loaded: LoadedScenario,
   opts: RunOptions,
   say: Say,
+  dir: string,
 ): Promise<{ fed: Federation; resetSeconds?: number }> {
   const { scenario, topology } = loaded;
   const name = scenario.name;
   if (!(await federationNames(engine)).includes(name))
-    return { fed: await up(engine, topology, { name, imageSource: opts.imageSource, say, signal: opts.signal }) };
+    return {
+      fed: await up(engine, topology, {
+        name,
+        imageSource: opts.imageSource,
+        say,
+        signal: opts.signal,
+        reap: true,
+        logsTo: join(dir, 'logs'),
+      }),
+    };
   const fed = await attach(engine, name);
   if (JSON.stringify(fed.topology) !== JSON.stringify(TopologySchema.parse(topology))) {
     throw new FedsimError(`A federation named ${name} is up with another topology; run \`fedsim down ${name}\` first.`);
@@ -177,9 +188,11 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
 
   const run: RunState = { completed: false };
   // The run's scope: released in the reverse order of what follows, on every path (success, failed
-  // expectation, error, Ctrl-C), after the error below is said; the federation last.
+  // expectation, error, Ctrl-C), after the error below is said; the federation last, its logs
+  // kept in the run folder just before.
   await using scope = new AsyncDisposableStack();
   scope.defer(() => releaseFederation(run, scenario.after, say));
+  scope.defer(() => keepLogs(run, join(dir, 'logs'), say));
   const t0 = performance.now();
   scope.defer(
     watchEngine(engine, (why) => {
@@ -191,7 +204,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   scope.defer(() => opts.control?.onHeal(undefined));
   try {
     phase('starting');
-    const got = await reuseOrUp(engine, loaded, opts, say);
+    const got = await reuseOrUp(engine, loaded, opts, say, dir);
     const fed = got.fed;
     run.fed = fed;
     await fed.setReconnect({ baseMs: scenario.clients.reconnect.base, maxMs: scenario.clients.reconnect.max });
@@ -214,6 +227,8 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     // monitoring server, then the history (closed before the result is returned or the error said).
     await using workloadScope = new AsyncDisposableStack();
     const history = new HistoryWriter(meta, join(dir, 'history.jsonl'));
+    run.history = history.history;
+    run.faults = log;
     workloadScope.defer(() => history.close().catch(() => undefined));
     const w = new WorkloadRun(fed, workload, { clock, history, signal });
     // fedsim's own clients idle (`enabled: false`): the run still lasts its warm-up and duration.
@@ -323,17 +338,79 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   } catch (err) {
     // A failed engine call may come before the watchdog's verdict: ask the engine once more.
     if (!run.engineLost && !(await engineAnswers(engine))) run.engineLost = `the Docker engine at ${engine.endpoint} stopped answering`;
-    if (run.engineLost)
-      throw new FedsimError(`The run of ${scenario.name} stopped: ${run.engineLost}. Once it is back, \`fedsim gc\` removes what is left.`);
-    if (signal.aborted) throw new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130);
-    if (err instanceof FedsimError) throw err;
-    throw new FedsimError(`The run of ${scenario.name} could not finish: ${reason(err)}`);
+    const failure = run.engineLost
+      ? new FedsimError(`The run of ${scenario.name} stopped: ${run.engineLost}. Once it is back, \`fedsim gc\` removes what is left.`)
+      : signal.aborted
+        ? new FedsimError(`Interrupted; ${scenario.name} was healed and removed.`, 130)
+        : err instanceof FedsimError
+          ? err
+          : new FedsimError(`The run of ${scenario.name} could not finish: ${reason(err)}`);
+    // What was recorded until here still makes a run folder: the reports say how it ended.
+    const how = signal.aborted && !run.engineLost ? 'interrupted' : 'error';
+    const why = how === 'interrupted' ? reason(opts.signal?.reason ?? err) : failure.message;
+    try {
+      writeUnfinished(dir, loaded, seed, run, { how, error: why }, startedAt, (performance.now() - t0) / 1000);
+    } catch (writeErr) {
+      say(`could not write the reports of the unfinished run: ${reason(writeErr)}`);
+    }
+    throw failure;
   }
+}
+
+/**
+ * The reports of a run that did not complete (interrupted or stopped by an error): what it recorded
+ * until then (operations, faults), not judged, with how and why it ended; CI sees a failing testcase.
+ */
+function writeUnfinished(
+  dir: string,
+  loaded: LoadedScenario,
+  seed: number,
+  run: RunState,
+  ended: { how: 'interrupted' | 'error'; error: string },
+  startedAt: Date,
+  total: number,
+): void {
+  const { scenario } = loaded;
+  const history: History = run.history ?? {
+    meta: {
+      type: 'meta',
+      federation: run.fed?.name ?? scenario.name,
+      shape: run.fed?.plan.shape ?? 'federation',
+      regions: run.fed?.plan.regions ?? [],
+      clusters: {},
+      workload: { ...scenario.workload, seed },
+      startedAt: startedAt.toISOString(),
+    },
+    ops: [],
+    finalReads: [],
+    residency: [],
+    exits: [],
+  };
+  const seconds = { total, up: 0, warmup: 0, run: 0, heal: 0, check: 0 };
+  const report = buildReport(scenario, seed, run.fed?.name ?? scenario.name, history, run.faults?.records() ?? [], [], [], {
+    startedAt,
+    seconds,
+    ended,
+  });
+  writeReports(dir, report, [], { history });
+}
+
+/** Each container's log into the run folder before the federation is removed (or left up); not when the engine is gone. */
+async function keepLogs(run: RunState, dir: string, say: Say): Promise<void> {
+  if (!run.fed || run.engineLost) return;
+  const saved = await saveLogs(run.fed.engine, run.fed.name, dir).catch((err) => {
+    say(`could not keep the containers' logs: ${reason(err)}`);
+    return [];
+  });
+  if (saved.length) say(`logs of ${saved.length} containers kept in ${dir}`);
 }
 
 /** What the run's scope needs to release the federation as the run ended. */
 interface RunState {
   fed?: Federation;
+  /** What the run recorded, for its reports when it does not complete. */
+  history?: History;
+  faults?: FaultLog;
   completed: boolean;
   engineLost?: string;
 }
@@ -349,6 +426,7 @@ async function releaseFederation(run: RunState, after: Scenario['after'], say: S
   try {
     if (run.completed && after !== 'down') {
       say(`leaving federation ${fed.name} up (after: ${after})`);
+      await fed.keep();
       await fed.close();
     } else if (run.engineLost) {
       await fed.close();

@@ -83,21 +83,16 @@ describe('interruption', () => {
     expect(trials.filter((t) => t.left)).toEqual([]);
   }, 900_000);
 
-  it('SIGKILL mid-run: a fresh process finds the fault by its labels, heals it, and down removes everything', async () => {
+  it("SIGKILL mid-run, a node paused by a fault: the run's reaper removes the federation within seconds", async () => {
     const engine = await connectEngine();
     const p = fedsim(['run', scenario, '--no-ui', '--out', mkdtempSync(join(tmpdir(), 'fedsim-kill-'))]);
     await p.when('pause worker-eu-eu-west-1-1');
     p.child.kill('SIGKILL');
+    const killedAt = Date.now();
     expect((await p.done).code).toBe(null);
-    const listed = fedsim(['faults', '-f', 'interrupted']);
-    const faults = await listed.done;
-    expect(faults.stdout).toMatch(/pause worker-eu-eu-west-1-1/);
-    const healed = await fedsim(['heal', '-f', 'interrupted']).done;
-    expect(healed.code, healed.stderr).toBe(0);
-    expect(healed.stdout).toMatch(/unpaused worker-eu-eu-west-1-1/);
-    expect((await fedsim(['faults', '-f', 'interrupted']).done).stdout).toMatch(/no fault is active in interrupted/);
-    const down = await fedsim(['down', 'interrupted']).done;
-    expect(down.code).toBe(0);
+    // Bounded: the reaper reacts within a second; the engine's removals on a busy machine take the rest.
+    while ((await leftovers(engine, 'interrupted')) && Date.now() - killedAt < 60_000) await sleep(500);
+    console.log(`SIGKILL mid-run: everything gone ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
     expect(await leftovers(engine, 'interrupted')).toBe(0);
   }, 240_000);
 });

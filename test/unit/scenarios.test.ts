@@ -199,6 +199,30 @@ describe('reports', () => {
     expect(summaryMarkdown(report)).toMatch(/\| latency \| \*\*no\*\* \| 1 threshold\(s\) exceeded/);
   });
 
+  it('report an interrupted run as ended so, not passed, with a failing testcase of its own in junit.xml', () => {
+    const report = buildReport(s, 5, 'unit', w.history, [], [], [], {
+      startedAt: new Date(0),
+      seconds: { total: 10, up: 0, warmup: 0, run: 0, heal: 0, check: 0 },
+      ended: { how: 'interrupted', error: 'interrupted by SIGTERM' },
+    });
+    expect([report.ended, report.error, report.passed]).toEqual(['interrupted', 'interrupted by SIGTERM', false]);
+    expect(report.operations.total).toBe(w.history.ops.length);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(junitXml(report, [])).testsuites.testsuite;
+    expect([suite['@_tests'], suite['@_failures']]).toEqual(['1', '1']);
+    expect(suite.testcase['@_name']).toBe('run');
+    expect(suite.testcase.failure['@_message']).toBe('the run was interrupted: interrupted by SIGTERM');
+    expect(summaryMarkdown(report)).toMatch(
+      /^# unit: FAIL \(interrupted\)\n\n\*\*The run was interrupted\*\* before it finished: interrupted by SIGTERM/,
+    );
+    // A completed run says so, and its junit.xml has no such testcase.
+    const completed = buildReport(s, 5, 'unit', w.history, [], verdicts, expected, {
+      startedAt: new Date(0),
+      seconds: { total: 10, up: 1, warmup: 1, run: 5, heal: 1, check: 1 },
+    });
+    expect([completed.ended, completed.error]).toEqual(['completed', undefined]);
+    expect(junitXml(completed, expected)).not.toContain('name="run"');
+  });
+
   it('separate, per fault, its nodes answering again from the clients succeeding again', () => {
     const kill = killRecord({ id: 'k', asked: { t: 990, wall: '' }, effect: { t: 1000, wall: '' }, undone: { t: 3000, wall: '' } });
     const report = buildReport(s, 5, 'unit', w.history, [{ ...kill, answering: { t: 9000, wall: '' } }], verdicts, expected, {
