@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,16 +159,19 @@ describe('environment trouble', () => {
         }),
       );
     try {
-      const r = await fedsim([
-        'run',
-        join(root, 'test/fixtures/port-taken.yaml'),
-        '--no-ui',
-        '--out',
-        mkdtempSync(join(tmpdir(), 'fedsim-port-')),
-      ]).done;
+      const out = mkdtempSync(join(tmpdir(), 'fedsim-port-'));
+      const r = await fedsim(['run', join(root, 'test/fixtures/port-taken.yaml'), '--no-ui', '--out', out]).done;
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/fedsim: Port 10\.213\.\d+\.1:191\d\d is in use: is another run on federation port-taken going\?/);
       expect(await leftovers(engine, 'port-taken')).toBe(0);
+      // The run folder still says how the run ended, and keeps the containers' logs.
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect([report.ended, report.passed]).toEqual(['error', false]);
+      expect(report.error).toMatch(/^Port 10\.213\.\d+\.1:191\d\d is in use/);
+      expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(
+        /<testcase [^>]*name="run"[^>]*>\s*<failure message="the run stopped on an error: Port /,
+      );
+      expect(readdirSync(join(out, 'logs'))).toEqual(expect.arrayContaining(['gw-us-east-1.log', 'prometheus.log']));
     } finally {
       for (const s of taken) s.close();
     }
