@@ -18,8 +18,32 @@ import { type Probe, waitUntil } from './wait.js';
  * the seam a second runtime (Kubernetes) mirrors; docs/ARCHITECTURE.md says which.
  */
 
-/** What a container is created from: Docker's create options, built from the plan by each component. */
-export type ContainerSpec = Docker.ContainerCreateOptions;
+/**
+ * What a container is created from, built from the plan by each component: Docker's create options
+ * as fedsim uses them, declared here so that no dockerode type leaves this file.
+ */
+export interface ContainerSpec {
+  name?: string;
+  Image: string;
+  Hostname?: string;
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  Labels?: Record<string, string>;
+  /** `"9042/tcp": {}` */
+  ExposedPorts?: Record<string, Record<string, never>>;
+  HostConfig?: {
+    Memory?: number;
+    CapAdd?: string[];
+    ExtraHosts?: string[];
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+    /** `container:<name>`: join another container's network namespace. */
+    NetworkMode?: string;
+    Binds?: string[];
+  };
+  /** The network it starts on, at a fixed address. */
+  NetworkingConfig?: { EndpointsConfig: Record<string, { IPAMConfig: { IPv4Address?: string } }> };
+}
 
 /** Objects with all of these labels (`key=value`); labels.ts's labelFilter makes one. */
 export type LabelFilter = { label: string[] };
