@@ -199,7 +199,7 @@ export function summaryMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
-/** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
+/** What report.json holds beyond these keys (e.g. a section another part measured) report.html shows as it is. */
 const REPORT_KEYS = new Set([
   'scenario',
   'ended',
@@ -217,6 +217,8 @@ const REPORT_KEYS = new Set([
   'reach',
   'faults',
   'recovery',
+  'floor',
+  'saturated',
 ]);
 export const reportExtras = (r: Report): Record<string, unknown> =>
   Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
@@ -231,6 +233,8 @@ export function visualsOf(r: Report, run: { history: History; alerts?: AlertLine
     verdicts: r.verdicts,
     faults: r.faults,
     recovery: r.recovery,
+    floor: r.floor,
+    saturated: r.saturated,
     alerts: run.alerts ?? [],
     history: run.history,
     plot: run.plot,
