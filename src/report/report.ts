@@ -7,7 +7,7 @@ import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
 import type { Scenario } from '../scenarios/schema.js';
-import type { History } from '../workload/history.js';
+import type { History, MetaLine } from '../workload/history.js';
 import type { Expectation } from './expectations.js';
 import type { PlotOptions } from './plots.js';
 import { remoteWriteSummary } from './remote-write.js';
@@ -248,6 +248,47 @@ export function writeReports(dir: string, r: Report, expected: Expectation[], ru
   writeFileSync(join(dir, 'junit.xml'), junitXml(r, expected));
   writeFileSync(join(dir, 'summary.md'), summaryMarkdown(r));
   writeVisuals(dir, visualsOf(r, run));
+}
+
+/**
+ * The reports of a run that did not complete (interrupted or stopped by an error): what it recorded
+ * until then (operations, faults), not judged, with how and why it ended; CI sees a failing testcase.
+ * A run stopped before its history began gets an empty one.
+ */
+export function writeUnfinishedReports(
+  dir: string,
+  scenario: Scenario,
+  seed: number,
+  recorded: {
+    fed?: { name: string; plan: { shape: MetaLine['shape']; regions: string[] } };
+    history?: History;
+    faults?: { records: () => FaultRecord[] };
+  },
+  ended: { how: Exclude<Ending, 'completed'>; error: string; startedAt: Date; total: number },
+): void {
+  const federation = recorded.fed?.name ?? scenario.name;
+  const history: History = recorded.history ?? {
+    meta: {
+      type: 'meta',
+      federation,
+      shape: recorded.fed?.plan.shape ?? 'federation',
+      regions: recorded.fed?.plan.regions ?? [],
+      clusters: {},
+      workload: { ...scenario.workload, seed },
+      startedAt: ended.startedAt.toISOString(),
+    },
+    ops: [],
+    finalReads: [],
+    residency: [],
+    exits: [],
+  };
+  const seconds = { total: ended.total, up: 0, warmup: 0, run: 0, heal: 0, check: 0 };
+  const report = buildReport(scenario, seed, federation, history, recorded.faults?.records() ?? [], [], [], {
+    startedAt: ended.startedAt,
+    seconds,
+    ended: { how: ended.how, error: ended.error },
+  });
+  writeReports(dir, report, [], { history });
 }
 
 /** What a run's Report says at the top of report.html. */

@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Say } from '../common/say.js';
+import { reason } from '../errors.js';
 import { containerName } from '../topology/plan.js';
 import type { Engine } from './engine.js';
 import { LABEL, labelFilter } from './labels.js';
@@ -27,4 +29,13 @@ export async function saveLogs(engine: Engine, federation: string, dir: string):
     }),
   );
   return saved.filter((n): n is string => n !== undefined).sort();
+}
+
+/** saveLogs for a run's scope, before its federation is released: says what it kept, or why nothing; never throws. */
+export async function keepLogs(engine: Engine, federation: string, dir: string, say: Say): Promise<void> {
+  const saved = await saveLogs(engine, federation, dir).catch((err) => {
+    say(`could not keep the containers' logs: ${reason(err)}`);
+    return [];
+  });
+  if (saved.length) say(`logs of ${saved.length} containers kept in ${dir}`);
 }

@@ -15,13 +15,13 @@ import { MetricsExporter } from '../monitoring/exporter.js';
 import type { RunMetrics } from '../monitoring/metrics.js';
 import { MonitoringServer } from '../monitoring/server.js';
 import { checkOptions, expectationNames, expectations } from '../report/expectations.js';
-import { buildReport, type Report, writeReports } from '../report/report.js';
+import { buildReport, type Report, writeReports, writeUnfinishedReports } from '../report/report.js';
 import { up } from '../runtime/bringup.js';
 import { type Engine, engineAnswers, watchEngine } from '../runtime/engine.js';
 import { Faults } from '../runtime/faults.js';
 import { attach, type Federation } from '../runtime/federation.js';
 import type { ImageSource } from '../runtime/images.js';
-import { saveLogs } from '../runtime/logs.js';
+import { keepLogs } from '../runtime/logs.js';
 import { monitoringUrls } from '../runtime/monitoring.js';
 import { federationNames } from '../runtime/removal.js';
 import { watchNodes } from '../runtime/watch.js';
@@ -192,7 +192,7 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
   // kept in the run folder just before.
   await using scope = new AsyncDisposableStack();
   scope.defer(() => releaseFederation(run, scenario.after, say));
-  scope.defer(() => keepLogs(run, join(dir, 'logs'), say));
+  scope.defer(() => (run.fed && !run.engineLost ? keepLogs(run.fed.engine, run.fed.name, join(dir, 'logs'), say) : undefined));
   const t0 = performance.now();
   scope.defer(
     watchEngine(engine, (why) => {
@@ -354,60 +354,12 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const how = signal.aborted && !run.engineLost ? 'interrupted' : 'error';
     const why = how === 'interrupted' ? reason(opts.signal?.reason ?? err) : failure.message;
     try {
-      writeUnfinished(dir, loaded, seed, run, { how, error: why }, startedAt, (performance.now() - t0) / 1000);
+      writeUnfinishedReports(dir, scenario, seed, run, { how, error: why, startedAt, total: (performance.now() - t0) / 1000 });
     } catch (writeErr) {
       say(`could not write the reports of the unfinished run: ${reason(writeErr)}`);
     }
     throw failure;
   }
-}
-
-/**
- * The reports of a run that did not complete (interrupted or stopped by an error): what it recorded
- * until then (operations, faults), not judged, with how and why it ended; CI sees a failing testcase.
- */
-function writeUnfinished(
-  dir: string,
-  loaded: LoadedScenario,
-  seed: number,
-  run: RunState,
-  ended: { how: 'interrupted' | 'error'; error: string },
-  startedAt: Date,
-  total: number,
-): void {
-  const { scenario } = loaded;
-  const history: History = run.history ?? {
-    meta: {
-      type: 'meta',
-      federation: run.fed?.name ?? scenario.name,
-      shape: run.fed?.plan.shape ?? 'federation',
-      regions: run.fed?.plan.regions ?? [],
-      clusters: {},
-      workload: { ...scenario.workload, seed },
-      startedAt: startedAt.toISOString(),
-    },
-    ops: [],
-    finalReads: [],
-    residency: [],
-    exits: [],
-  };
-  const seconds = { total, up: 0, warmup: 0, run: 0, heal: 0, check: 0 };
-  const report = buildReport(scenario, seed, run.fed?.name ?? scenario.name, history, run.faults?.records() ?? [], [], [], {
-    startedAt,
-    seconds,
-    ended,
-  });
-  writeReports(dir, report, [], { history });
-}
-
-/** Each container's log into the run folder before the federation is removed (or left up); not when the engine is gone. */
-async function keepLogs(run: RunState, dir: string, say: Say): Promise<void> {
-  if (!run.fed || run.engineLost) return;
-  const saved = await saveLogs(run.fed.engine, run.fed.name, dir).catch((err) => {
-    say(`could not keep the containers' logs: ${reason(err)}`);
-    return [];
-  });
-  if (saved.length) say(`logs of ${saved.length} containers kept in ${dir}`);
 }
 
 /** What the run's scope needs to release the federation as the run ended. */
