@@ -229,6 +229,7 @@ program
   .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
   .argument('<run>', 'a run folder, or the history.jsonl of a run')
   .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
+  .option('--json', 'print the paths written as JSON')
   .action(lazy(reportModule, (m) => m.reportCommand));
 
 program

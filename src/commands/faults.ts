@@ -5,6 +5,7 @@ import { type FaultSpecInput, paramsOf } from '../faults/spec.js';
 import type { Engine } from '../runtime/engine.js';
 import { describeFault, Faults, parseFault } from '../runtime/faults.js';
 import { attach, waitUntilAnswering } from '../runtime/federation.js';
+import { LABEL } from '../runtime/labels.js';
 import { federationNames } from '../runtime/removal.js';
 import type { CommandContext } from './context.js';
 
@@ -15,6 +16,25 @@ export async function chosenFederation(engine: Engine, name?: string): Promise<s
   if (names.length === 1) return names[0]!;
   if (!names.length) throw new FedsimError('No federation is up; `fedsim up FILE` brings one up.');
   throw new FedsimError(`${names.length} federations are up (${names.join(', ')}); name one (with --federation where the command has it).`);
+}
+
+/**
+ * The federation a fault id belongs to: the one named, else the one whose fault records hold the id
+ * (an id is unique across federations, so naming one is never needed to say which is meant).
+ */
+async function federationOfFault(engine: Engine, id: string, name?: string): Promise<string> {
+  if (name) return name;
+  const records = await engine.volumes({ label: [`${LABEL.role}=fault`] });
+  const holders = [
+    ...new Set(
+      records
+        .filter((v) => v.labels[LABEL.federation] && (JSON.parse(v.labels[LABEL.fault] ?? 'null') as { id?: string } | null)?.id === id)
+        .map((v) => v.labels[LABEL.federation]!),
+    ),
+  ];
+  if (holders.length === 1) return holders[0]!;
+  if (holders.length > 1) throw new FedsimError(`Fault ${id} is in ${holders.join(' and ')}; name one with --federation.`);
+  throw new FedsimError(`No fault ${id} is active in any federation; \`fedsim faults -f NAME\` lists a federation's.`);
 }
 
 /** commander's options of `fedsim fault`: each kind parameter as typed (see faults/docs.ts). */
@@ -90,7 +110,7 @@ export async function faultUpdateCommand(
   if (opts.for !== undefined) throw new FedsimError('fault update changes parameters, not how long a fault lasts; leave out --for.');
   const changes = paramsFrom(opts);
   const engine = await ctx.engine();
-  const fed = await attach(engine, await chosenFederation(engine, opts.federation));
+  const fed = await attach(engine, await federationOfFault(engine, id, opts.federation));
   const updated = await new Faults(fed, { say: ctx.say }).update(id, changes);
   ctx.out(opts.json ? json({ federation: fed.name, ...updated }) : `${updated.id}\n`);
 }
@@ -130,7 +150,10 @@ export async function healCommand(
   opts: { federation?: string; log?: string; json?: boolean },
 ): Promise<void> {
   const engine = await ctx.engine();
-  const fed = await attach(engine, await chosenFederation(engine, opts.federation));
+  const fed = await attach(
+    engine,
+    await (id === undefined ? chosenFederation(engine, opts.federation) : federationOfFault(engine, id, opts.federation)),
+  );
   const faults = new Faults(fed, { log: new FaultLog(opts.log), say: ctx.say });
   if (id !== undefined) {
     const active = await faults.active();

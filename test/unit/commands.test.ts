@@ -8,10 +8,10 @@ import { runCommand } from '../../src/commands/run.js';
 import { touchedNodes } from '../../src/faults/effects.js';
 import { effectsOf } from '../../src/faults/kinds.js';
 import { projectRoot } from '../../src/paths.js';
+import { nodeStateOfContainer } from '../../src/runtime/watch.js';
 import { loadScenario } from '../../src/scenarios/file.js';
 import { type DryRun, planTimeline } from '../../src/scenarios/timeline.js';
 import { planFederation } from '../../src/topology/plan.js';
-import { nodeStateOfContainer } from '../../src/runtime/watch.js';
 
 /** A context that records what a command says and prints, and has no engine to give. */
 function recording() {
@@ -159,7 +159,9 @@ describe('fedsim run --dry-run', () => {
     const lines = (await dry({})).trimEnd().split('\n');
     expect(lines[0]).toBe('dry, seed 11: 3s of warm-up, then 40s of workload; times from the end of the warm-up');
     expect(lines[1]).toBe('  +5s       latency us-east-1->eu-west-1 (latency 100) for 4s  (timeline[0])');
-    expect(lines.slice(2, 5).every((l) => /^ {2}\+[123]0s +(kill|pause) all \[[^\]]+\] \(pick [12], seed \d+\) for 2s {2}\(nemesis\)$/.test(l))).toBe(true);
+    expect(
+      lines.slice(2, 5).every((l) => /^ {2}\+[123]0s +(kill|pause) all \[[^\]]+\] \(pick [12], seed \d+\) for 2s {2}\(nemesis\)$/.test(l)),
+    ).toBe(true);
     expect(lines[5]).toBe('  +35s      heal everything  (timeline[1])');
     expect(lines[6]).toBe('  +40s      end of the workload: heal, checks, reports');
   });

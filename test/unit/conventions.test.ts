@@ -60,6 +60,25 @@ describe('usage', { timeout: 120_000 }, () => {
   });
 });
 
+describe('--json', { timeout: 120_000 }, () => {
+  it('every command that reports something offers --json (docs/CLI.md gives each shape)', () => {
+    const commands = fedsim(['--help'])
+      .stdout.split('\n')
+      .map((l) => /^ {2}([a-z]+)\b/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined && c !== 'help');
+    // What does not report: a command passed through, a dashboard, a schema (JSON already).
+    const reporting = commands.filter((c) => !['exec', 'watch', 'schema'].includes(c));
+    expect(reporting.length).toBeGreaterThanOrEqual(17);
+    const doc = readFileSync(join(root, 'docs/CLI.md'), 'utf8');
+    for (const c of [...reporting.map((c) => [c]), ['images', 'build'], ['fault', 'update']]) {
+      const help = fedsim([...c, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout, `fedsim ${c.join(' ')} --help`).toMatch(/--json/);
+      expect(doc, `docs/CLI.md on ${c.join(' ')}`).toMatch(new RegExp(`^\\|.*\`${c.join(' ')}[ \`].*\\|`, 'm'));
+    }
+  });
+});
+
 describe('the library', { timeout: 60_000 }, () => {
   it('fedsim scenarios lists every library scenario with what it shows, and as JSON', () => {
     const names = ['centralized-vs-federated', 'node-failover', 'voedger-federation'];
