@@ -87,7 +87,10 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
     expect(plain.stdout).toMatch(/`fedsim setup` installs and starts one/);
     // setup (and doctor --fix) never replaces an engine the user named: DOCKER_HOST is theirs to start.
     for (const args of [['setup'], ['doctor', '--fix']])
-      expectOneClearLine(fedsim(args), /^fedsim: No Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock .*unset DOCKER_HOST\.$/);
+      expectOneClearLine(
+        fedsim(args),
+        /^fedsim: No Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock .*unset DOCKER_HOST\.$/,
+      );
     // A docker context named but not there is said, not replaced by another engine.
     const ctx = fedsim(['doctor', '--json'], { DOCKER_HOST: '', DOCKER_CONTEXT: 'gone', DOCKER_CONFIG: dir });
     expect(ctx.code).toBe(1);
