@@ -374,7 +374,7 @@ describe('fault ids: heal one, update one, JSON for scripts', () => {
 
   it('a stress fault is updated in place: the container gets the new CPU quota', async () => {
     const node = duo.plan.nodes.find((n) => n.cluster === 'main')!;
-    const quota = async () => (await engine.docker.getContainer(node.container).inspect()).HostConfig.CpuQuota;
+    const quota = async () => (await engine.limits(node.container)).cpuQuota;
     const id = fedsim(['fault', 'stress', node.name, '--cpu', '50', '-f', 'fault-duo']).stdout.trim();
     expect(await quota()).toBe(50_000);
     const r = fedsim(['fault', 'update', id, '--cpu', '25', '-f', 'fault-duo']);
