@@ -141,18 +141,40 @@ describe('membership', () => {
   );
 
   it(
-    'decommission: the node leaves the ring and stops; heal brings it back empty, bootstrapping its planned token',
+    'decommission: the node leaves the ring and stops (injected by a second process); heal brings it back empty, bootstrapping its planned token',
     async () => {
       const w = writer();
-      const faults = new Faults(fed);
-      const f = await faults.inject({ kind: 'decommission', target: node(1).name });
-      expect(f.nodes).toEqual([node(1).name]);
+      const injected = fedsim(['fault', 'decommission', node(1).name, '-f', NAME]);
+      expect(injected.code, injected.stderr).toBe(0);
       expect(await ring(0)).toEqual({ [node(0).address]: 'UN' });
       expect(await peersOf(0)).toEqual([]);
       expect((await engine.inspect(node(1).container)).running).toBe(false);
-      expect((await faults.active()).map((a) => a.spec.kind)).toEqual(['decommission']);
+      const faults = new Faults(fed);
+      expect((await faults.active()).map((a) => [a.spec.kind, a.spec.target])).toEqual([['decommission', node(1).name]]);
       const r = await faults.heal();
       expect(r.nodesStarted).toEqual([node(1).name]);
+      const wrote = await w.stop();
+      expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(0);
+      await expectPlanned();
+      await expectDurable(w.acked);
+    },
+    LONG,
+  );
+
+  it(
+    'decommission undone (its inverse, as when its time is up): the node back in the ring, empty and bootstrapped under a new host ID, its marker cleared',
+    async () => {
+      const hostId = async () => (await ringSeenBy(engine, node(1).container)).find((m) => m.address === node(0).address)?.hostId;
+      const before = await hostId();
+      const w = writer();
+      const faults = new Faults(fed);
+      const f = await faults.inject({ kind: 'decommission', target: 'cluster:main', pick: 1, seed: 2 });
+      expect(f.nodes).toEqual([node(0).name]);
+      expect(await ring(1)).toEqual({ [node(1).address]: 'UN' });
+      const undone = await faults.undo(f.id);
+      expect(undone?.undone).toBeDefined();
+      expect(await hostId()).toBeDefined();
+      expect(await hostId()).not.toBe(before);
       const wrote = await w.stop();
       expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(0);
       await expectPlanned();
