@@ -29,7 +29,7 @@ bootstrap="${FEDSIM_JOIN:-0}"
 replace=""
 for marker in .fedsim-rejoin .fedsim-replace; do
   if [ -e "/var/lib/cassandra/$marker" ]; then
-    find /var/lib/cassandra -mindepth 1 ! -name "$marker" -delete
+    find /var/lib/cassandra -mindepth 1 ! -name .fedsim-rejoin ! -name .fedsim-replace -delete
     bootstrap=1
     echo "fedsim: data directory wiped ($marker)"
   fi
