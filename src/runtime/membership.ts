@@ -3,14 +3,15 @@ import { FedsimError, reason } from '../errors.js';
 import type { MemberEffect } from '../faults/effects.js';
 import { addedNodePlan } from '../faults/membership.js';
 import type { NodePlan, Plan } from '../topology/plan.js';
+import { cassandra } from './components/cassandra.js';
+import { place } from './components/index.js';
 import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 import { lastLogLines } from './federation.js';
 import { execAsRoot } from './hostfaults.js';
-import { resolveImage } from './images.js';
+import { type ResolvedImage, resolveImage } from './images.js';
 import { LABEL } from './labels.js';
-import { nodeContainerSpec } from './nodes.js';
-import { waitUntil } from './readiness.js';
+import { waitUntil } from './wait.js';
 
 /**
  * Membership faults against the engine (their effects are planned in faults/membership.ts): a node
@@ -116,10 +117,15 @@ export async function applyMember(engine: Engine, plan: Plan, m: MemberEffect, s
       )
     )
       throw new FedsimError(`${m.node} is already there (another add-node on ${m.cluster} is active); heal it first.`);
-    const image = await resolveImage(engine, 'cassandra', 'auto', say);
-    const spec = nodeContainerSpec(plan, m.plan!, image.ref, false);
-    spec.Env = [...(spec.Env ?? []), 'FEDSIM_JOIN=1'];
-    await engine.start(await engine.create(spec));
+    // The bring-up's Cassandra record, told to bootstrap (planned nodes start as seeds, without streaming).
+    const joining = {
+      ...cassandra,
+      container: (p: Plan, n: NodePlan, img: ResolvedImage) => {
+        const spec = cassandra.container(p, n, img);
+        return { ...spec, Env: [...(spec.Env ?? []), 'FEDSIM_JOIN=1'] };
+      },
+    };
+    await place(engine, plan, joining, m.plan!, await resolveImage(engine, 'cassandra', 'auto', say));
     await waitJoined(engine, plan, m, say);
     return;
   }
