@@ -3,7 +3,7 @@ import { Clock } from '../clock.js';
 import { describeIssues } from '../common/document.js';
 import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
-import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
+import { type ClockEffect, type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
 import { effectsOf, kindOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
 import type { FaultParams } from '../faults/params.js';
@@ -13,6 +13,7 @@ import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
 import {
   addPacketRules,
+  clockFollows,
   deletePacketRules,
   restoreLimits,
   setClock,
@@ -227,6 +228,15 @@ export class Faults {
     return record;
   }
 
+  /** Moves a node's clock from `fromSeconds` and returns once the node's own clock (and its message dating) follow. */
+  private async moveClock(c: ClockEffect, fromSeconds: number): Promise<void> {
+    const n = this.fed.plan.nodes.find((x) => x.name === c.node);
+    if (!n) throw new FedsimError(`${c.node} is not a node of federation ${this.fed.plan.federation}.`);
+    const writtenAt = performance.now();
+    await setClock(this.engine, c);
+    await clockFollows({ ...c, address: n.address, datacenter: n.datacenter, ahead: c.offsetSeconds > fromSeconds, writtenAt });
+  }
+
   private async apply(effects: Effects): Promise<void> {
     const results = await Promise.allSettled([
       ...effects.toxics.map((t) => this.gateway(t.gateway).addToxic(t.proxy, t.toxic as GatewayToxic)),
@@ -234,7 +244,7 @@ export class Faults {
       ...effects.nodes.map((n) => actOnNode(this.engine, n)),
       ...(effects.packets ?? []).map((p) => addPacketRules(this.engine, p)),
       ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
-      ...(effects.clocks ?? []).map((c) => setClock(this.engine, c)),
+      ...(effects.clocks ?? []).map((c) => this.moveClock(c, 0)),
       ...(effects.members ?? []).map((m) => applyMember(this.engine, this.fed.plan, m, this.say)),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -280,7 +290,9 @@ export class Faults {
     await Promise.all([
       ...effects.toxics.map((t) => this.gateway(t.gateway).updateToxic(t.proxy, t.toxic.name, t.toxic.attributes)),
       ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
-      ...(effects.clocks ?? []).map((c) => setClock(this.engine, c)),
+      ...(effects.clocks ?? []).map((c) =>
+        this.moveClock(c, fault.effects.clocks?.find((o) => o.container === c.container)?.offsetSeconds ?? 0),
+      ),
     ]);
     const updated: StoredFault = { ...fault, spec, effects };
     // A record is a volume's labels, which cannot change: replaced. Heal needs no record meanwhile.
@@ -311,7 +323,7 @@ export class Faults {
         const other = otherLimit.get(l.container);
         if (other) await setLimits(this.engine, other);
       }),
-      ...(e.clocks ?? []).map((c) => setClock(this.engine, otherClock.get(c.container) ?? { ...c, offsetSeconds: 0 })),
+      ...(e.clocks ?? []).map((c) => this.moveClock(otherClock.get(c.container) ?? { ...c, offsetSeconds: 0 }, c.offsetSeconds)),
       ...e.toxics.map((t) => this.gateway(t.gateway).removeToxic(t.proxy, t.toxic.name)),
       ...e.disabled
         .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
