@@ -18,6 +18,29 @@ if [ -e /var/lib/cassandra/.fedsim-wipe ]; then
 fi
 
 addr="${FEDSIM_ADDRESS:-$(hostname -i | awk '{print $1}')}"
+
+# Membership faults. FEDSIM_JOIN=1 (a node `fedsim fault add-node` adds), or a marker left in a
+# stopped node: .fedsim-rejoin (back after `decommission`), .fedsim-replace (`replace`: a new node
+# takes over the dead one's address and tokens, -Dcassandra.replace_address_first_boot). Such a node
+# starts empty and bootstraps: auto_bootstrap on, and not its own seed (a seed never bootstraps), so
+# it streams its ranges from the replicas before it serves. A marker stays until fedsim sees the node
+# joined: a start that fails half-way wipes and bootstraps again.
+bootstrap="${FEDSIM_JOIN:-0}"
+replace=""
+for marker in .fedsim-rejoin .fedsim-replace; do
+  if [ -e "/var/lib/cassandra/$marker" ]; then
+    find /var/lib/cassandra -mindepth 1 ! -name .fedsim-rejoin ! -name .fedsim-replace -delete
+    bootstrap=1
+    echo "fedsim: data directory wiped ($marker)"
+  fi
+done
+if [ -e /var/lib/cassandra/.fedsim-replace ]; then
+  replace="-Dcassandra.replace_address_first_boot=${FEDSIM_BROADCAST:-$addr}"
+fi
+if [ "$bootstrap" = 1 ]; then
+  others="$(echo "${FEDSIM_SEEDS:-}" | tr ',' '\n' | grep -vx "${FEDSIM_BROADCAST:-$addr}" | paste -sd, - || true)"
+  FEDSIM_SEEDS="${others:-${FEDSIM_SEEDS:-}}"
+fi
 broadcast="${FEDSIM_BROADCAST:-$addr}"
 heap="${FEDSIM_HEAP:-512M}"
 # The log's first line, at once: a node that never gets further still shows what it was told.
@@ -38,14 +61,15 @@ if [ "${FEDSIM_COMMITLOG:-periodic}" = batch ]; then
 else
   commitlog_lines=$'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'
 fi
-if [ -n "${FEDSIM_TOKEN:-}" ]; then token_line="initial_token: \"${FEDSIM_TOKEN}\""; fi
+# A replacement takes the dead node's tokens, whatever its configuration says.
+if [ -n "${FEDSIM_TOKEN:-}" ] && [ -z "$replace" ]; then token_line="initial_token: \"${FEDSIM_TOKEN}\""; fi
 cat > /etc/cassandra/cassandra.yaml <<YAML
 cluster_name: "${FEDSIM_CLUSTER_NAME:-fedsim}"
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 endpoint_snitch: GossipingPropertyFileSnitch
 num_tokens: 1
 ${token_line}
-auto_bootstrap: false
+auto_bootstrap: $([ "$bootstrap" = 1 ] && echo true || echo false)
 listen_address: ${addr}
 broadcast_address: ${broadcast}
 rpc_address: 0.0.0.0
@@ -116,7 +140,7 @@ mapfile -t jvm_opts < <(grep -v '^\s*#' /etc/cassandra/jvm17.options | grep -v '
 echo +0 > /run/fedsim-clock
 export LD_PRELOAD="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1)" FAKETIME_TIMESTAMP_FILE=/run/fedsim-clock FAKETIME_CACHE_DURATION=1
 # shellcheck disable=SC2086
-exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped \
+exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped $replace \
   -javaagent:"$jamm" -javaagent:"$exporter"=7070:/etc/cassandra/jmx-exporter.yaml \
   -Dcassandra-foreground=yes -Dcassandra.config=file:///etc/cassandra/cassandra.yaml \
   -Dcassandra-rackdc.properties=file:///etc/cassandra/cassandra-rackdc.properties \

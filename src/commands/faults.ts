@@ -186,6 +186,7 @@ export async function healCommand(
     r.rulesRemoved && `${r.rulesRemoved} packet rule(s) deleted`,
     r.limitsRestored.length && `planned limits set again on ${r.limitsRestored.join(', ')}`,
     r.clocksReset.length && `clock set right on ${r.clocksReset.join(', ')}`,
+    r.nodesRemoved.length && `decommissioned and removed ${r.nodesRemoved.join(', ')}`,
   ].filter(Boolean);
   ctx.out(`${fed.name} healed in ${r.seconds.toFixed(1)} s: ${did.join('; ')}\n`);
 }

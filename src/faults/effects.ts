@@ -1,4 +1,4 @@
-import type { Plan } from '../topology/plan.js';
+import type { NodePlan, Plan } from '../topology/plan.js';
 
 /**
  * What a fault does, said in terms of the plan: toxics added to gateway proxies, proxies disabled,
@@ -61,6 +61,22 @@ export interface ClockEffect {
   offsetSeconds: number;
 }
 
+/**
+ * A change of a cluster's membership (membership.ts): a node added (`plan` is its plan, in the
+ * bring-up's shape), a planned node decommissioned, or a dead one replaced by a new node at its
+ * address.
+ */
+export interface MemberEffect {
+  action: 'add' | 'decommission' | 'replace';
+  node: string;
+  container: string;
+  cluster: string;
+  region: string;
+  address: string;
+  /** add: the new node, planned as the bring-up plans one (its next address, a token that halves the widest range). */
+  plan?: NodePlan;
+}
+
 export interface Effects {
   /** Ordered region pairs whose traffic (from -> to) the fault touches; empty for node faults. */
   directions: [string, string][];
@@ -74,6 +90,8 @@ export interface Effects {
   limits?: LimitEffect[];
   /** Clock offsets (clock). */
   clocks?: ClockEffect[];
+  /** Membership changes (add-node, decommission, replace). */
+  members?: MemberEffect[];
 }
 
 /** The comment on every iptables rule of a fault: heal removes every rule that has the prefix. */
@@ -86,6 +104,7 @@ export function touchedNodes(e: Effects): string[] {
     ...(e.packets ?? []).flatMap((p) => (p.node ? [p.node] : [])),
     ...(e.limits ?? []).map((l) => l.node),
     ...(e.clocks ?? []).map((c) => c.node),
+    ...(e.members ?? []).map((m) => m.node),
   ];
   return [...new Set(names)];
 }

@@ -10,7 +10,7 @@ import type { FaultInput, Param } from './params.js';
 export interface FaultKindDef<N extends string = string> {
   name: N;
   /** Kinds of a family share a target grammar and a module. */
-  family: 'link' | 'loss' | 'partition' | 'node' | 'outage';
+  family: 'link' | 'loss' | 'partition' | 'node' | 'outage' | 'membership';
   /** The target grammar, as help and docs say it (`A->B, A<-B, A<->B`). */
   target: string;
   /** The parameters it takes, each with what it means to this kind; the others are refused. */

@@ -5,6 +5,7 @@ import type { Effects } from './effects.js';
 import type { FaultKindDef } from './kind.js';
 import { LINK_KINDS } from './link.js';
 import { LOSS_KINDS } from './loss.js';
+import { MEMBERSHIP_KINDS } from './membership.js';
 import { NODE_KINDS } from './node.js';
 import { OUTAGE_KINDS } from './outage.js';
 import type { FaultInput } from './params.js';
@@ -24,6 +25,7 @@ export const KINDS = [
   ...STRESS_KINDS,
   ...CLOCK_KINDS,
   ...OUTAGE_KINDS,
+  ...MEMBERSHIP_KINDS,
 ] as const;
 
 export type FaultKind = (typeof KINDS)[number]['name'];

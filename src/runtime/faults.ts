@@ -23,6 +23,7 @@ import {
   sweepPacketRules,
 } from './hostfaults.js';
 import { federationLabels, LABEL } from './labels.js';
+import { applyMember, clearMembershipMarkers, MEMBERSHIP_LIMIT_MS, revertMember, sweepAddedNodes } from './membership.js';
 import { markForWipe } from './nodes.js';
 import { cqlProbe } from './readiness.js';
 import { waitForServices } from './services.js';
@@ -66,6 +67,8 @@ export interface HealReport {
   limitsRestored: string[];
   /** Nodes whose clock offset was set back to zero. */
   clocksReset: string[];
+  /** Nodes the plan does not have (added by add-node), decommissioned and removed. */
+  nodesRemoved: string[];
   /** From the start of heal until every node answered and saw its cluster whole again. */
   seconds: number;
 }
@@ -242,6 +245,7 @@ export class Faults {
       ...(effects.packets ?? []).map((p) => addPacketRules(this.engine, p)),
       ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
       ...(effects.clocks ?? []).map((c) => this.moveClock(c, 0)),
+      ...(effects.members ?? []).map((m) => applyMember(this.engine, this.fed.plan, m, this.say)),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -325,6 +329,7 @@ export class Faults {
         .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
         .map((p) => this.gateway(p.gateway).setEnabled(p.proxy, true)),
       ...e.nodes.filter((n) => !heldNodes.has(n.node)).map((n) => restoreNode(this.engine, n.container)),
+      ...(e.members ?? []).map((m) => revertMember(this.engine, this.fed.plan, m, this.say)),
     ]);
     await this.drop(id);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -404,6 +409,7 @@ export class Faults {
       rulesRemoved: 0,
       limitsRestored: [],
       clocksReset: [],
+      nodesRemoved: [],
       seconds: 0,
     };
     await Promise.all(this.fed.plan.gateways.map((gw) => this.healGateway(gw.region, report)));
@@ -416,11 +422,20 @@ export class Faults {
     );
     // After the nodes run again: a paused node's rules and clock can only be reached once it runs.
     await this.healHosts(report);
+    // Nodes the plan does not have leave once the planned ones run (they stream their ranges to them).
+    report.nodesRemoved = await sweepAddedNodes(this.engine, this.fed.plan, this.say);
     for (const f of stored) {
       await this.drop(f.id);
       this.finish(f.id);
     }
-    await waitUntilAnswering(this.fed, { timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, say: this.say });
+    // A decommissioned node comes back empty and bootstraps before it answers: streaming takes longer.
+    const membership = stored.some((f) => f.effects.members?.length);
+    await waitUntilAnswering(this.fed, {
+      timeoutMs: opts.waitMs ?? (membership ? MEMBERSHIP_LIMIT_MS : 180_000),
+      signal: opts.signal,
+      say: this.say,
+    });
+    await clearMembershipMarkers(this.engine, this.fed.plan);
     await waitForServices(this.engine, this.fed.plan, { signal: opts.signal, say: this.say });
     report.seconds = (performance.now() - t0) / 1000;
     return report;

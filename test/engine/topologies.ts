@@ -25,3 +25,11 @@ export const pair: TopologyInput = {
   clusters: [{ name: 'geo', nodes: { 'site-a': 1, 'site-b': 1 } }],
   keyspaces: [{ name: 'app', replication: { 'site-a': 1, 'site-b': 1 } }],
 };
+
+/** One cluster of two nodes in one region, every row on both (RF 2): the smallest whose membership can change. */
+export const ring: TopologyInput = {
+  shape: 'federation',
+  regions: ['us-east-1'],
+  clusters: [{ name: 'main', role: 'main', nodes: { 'us-east-1': 2 } }],
+  keyspaces: [{ name: 'app', replication: 2 }],
+};

@@ -25,8 +25,20 @@ const plan = planFederation(
   0,
 );
 
-/** A target of each family's grammar on the plan above. */
-const TARGETS = { link: 'ra->rb', loss: 'ra->rb', partition: 'ra|rb', node: 'all', outage: 'ra' } as const;
+/** A cluster of two nodes, whose membership can change. */
+const pairPlan = planFederation(
+  parseTopology({
+    shape: 'federation',
+    regions: ['ra'],
+    clusters: [{ name: 'main', role: 'main', nodes: { ra: 2 } }],
+    keyspaces: [{ name: 'app', replication: 2 }],
+  }),
+  'unit',
+  0,
+);
+
+/** A target of each family's grammar on the plans above. */
+const TARGETS = { link: 'ra->rb', loss: 'ra->rb', partition: 'ra|rb', node: 'all', outage: 'ra', membership: 'main-ra-2' } as const;
 /** A value for each parameter a kind may need. */
 const VALUES: Record<string, unknown> = { latency: '150ms', rate: 1000, delay: '1s', bytes: 1000, percent: 10, offset: '-30s' };
 
@@ -41,15 +53,18 @@ describe('the registry of fault kinds', () => {
 
   it('every kind parses with its required parameters and does something to the plan', () => {
     for (const k of KINDS) {
-      const target = k.name === 'isolate' ? 'ra' : TARGETS[k.family];
+      const target = k.name === 'isolate' ? 'ra' : k.name === 'add-node' ? 'cluster:main' : TARGETS[k.family];
       const required = Object.entries(k.params)
         .filter(([, use]) => use.required)
         .map(([p]) => [p, VALUES[p]]);
       // stress needs one of two parameters, neither required alone.
       const extra = k.name === 'stress' ? { cpu: 50 } : {};
       const spec = FaultSpecSchema.parse({ kind: k.name, target, ...Object.fromEntries(required), ...extra });
-      const e = effectsOf(plan, spec, 'id');
-      const count = [e.toxics, e.disabled, e.nodes, e.packets ?? [], e.limits ?? [], e.clocks ?? []].reduce((a, x) => a + x.length, 0);
+      const e = effectsOf(k.family === 'membership' ? pairPlan : plan, spec, 'id');
+      const count = [e.toxics, e.disabled, e.nodes, e.packets ?? [], e.limits ?? [], e.clocks ?? [], e.members ?? []].reduce(
+        (a, x) => a + x.length,
+        0,
+      );
       expect(count, k.name).toBeGreaterThan(0);
       expect(k.inverse, k.name).not.toBe('');
     }
@@ -64,7 +79,7 @@ describe('the registry of fault kinds', () => {
       for (const k of KINDS.filter((x) => o.param in x.params)) expect(o.help, o.param).toMatch(new RegExp(`${k.name}|${k.family} kinds`));
     }
     expect(targetHelp()).toBe(
-      'link kinds: A->B, A<-B, A<->B; loss: A->B, A<-B, A<->B, NODE or REPLICA, service:S, region:R, cluster:C or all; partition: A|B, A,B|C, A|*; isolate/outage: a region; kill/stop/pause/restart/wipe/stress: NODE or REPLICA, service:S, region:R, cluster:C or all; clock: NODE, region:R, cluster:C or all',
+      'link kinds: A->B, A<-B, A<->B; loss: A->B, A<-B, A<->B, NODE or REPLICA, service:S, region:R, cluster:C or all; partition: A|B, A,B|C, A|*; isolate/outage: a region; kill/stop/pause/restart/wipe/stress: NODE or REPLICA, service:S, region:R, cluster:C or all; clock: NODE, region:R, cluster:C or all; add-node: cluster:C; decommission/replace: NODE, region:R or cluster:C',
     );
   });
 
