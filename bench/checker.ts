@@ -38,6 +38,9 @@ const HOME: Record<string, [string, string[]]> = {
   'ap-south-1': ['w-ap', ['w-ap-1']],
 };
 
+/** A time on the run's clock as a run writes it: ms rounded to the µs (Clock.now). */
+const us = (ms: number) => Math.round(ms * 1000) / 1000;
+
 /** A history of n operations, written through the same writer as a run (to `file` when given). */
 function generate(n: number, file?: string): HistoryWriter {
   const random = seededRandom(42);
@@ -55,11 +58,11 @@ function generate(n: number, file?: string): HistoryWriter {
     const region = REGIONS[Math.floor(random() * REGIONS.length)]!;
     const [cluster, nodes] = HOME[ws.slice(0, ws.lastIndexOf('-w'))]!;
     const write = random() < 0.6;
-    const t = id * 0.1;
+    const t = us(id * 0.1);
     const r = random();
     const outcome = r < 0.98 ? 'ok' : r < 0.99 ? 'info' : 'fail';
     w.add({ type: 'invoke', id, t, region, kind: write ? 'write' : 'read', workspace: ws, cluster, element: write ? id : undefined });
-    w.add({ type: outcome, id, t: t + 2 + random() * 200, coordinator: outcome === 'ok' ? nodes[id % nodes.length] : undefined });
+    w.add({ type: outcome, id, t: us(t + 2 + random() * 200), coordinator: outcome === 'ok' ? nodes[id % nodes.length] : undefined });
     if (write && (outcome === 'ok' || (outcome === 'info' && random() < 0.5))) finals.get(ws)!.push(id);
   }
   w.add({

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
 import type { NoiseFloor } from '../checkers/floor.js';
@@ -35,6 +34,9 @@ export interface Judged {
   expected?: Expectation[];
 }
 
+/** What the judging thread posts back: only the verdicts, never the history. */
+export type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
+
 /** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
 const Expectations = z.looseObject({
   expect: ExpectSchema.default(ExpectSchema.parse({})),
@@ -59,33 +61,11 @@ export function judgeLoaded(files: JudgeFiles, history: History) {
   return { faults, alerts, verdicts, expected };
 }
 
-/** Loads a saved run and derives its verdict again (judgeLoaded), as plain data. */
+/** Loads a saved run and derives its verdict again (judgeLoaded), as plain data (judge-apart.ts runs it in a thread). */
 export async function judge(files: JudgeFiles): Promise<Judged> {
   const history = await loadHistory(files.history);
   const { faults, verdicts, expected } = judgeLoaded(files, history);
   return { operations: history.ops.length, faults: faults.length, warnings: history.warnings, verdicts, expected };
-}
-
-type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
-
-/**
- * `judge` in a thread of its own whose young generation is kept small: a million operations held
- * while they load make V8 grow it to 128 MB, a quarter of the process's peak, for no speed gained.
- * From the sources (no compiled worker beside this file, as under the unit tests) it runs in place.
- */
-export async function judgeApart(files: JudgeFiles): Promise<Judged> {
-  const url = new URL(import.meta.url);
-  if (!url.pathname.endsWith('.js') || !existsSync(fileURLToPath(url))) return judge(files);
-  const worker = new Worker(url, { workerData: { judge: files }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
-  const answer = await new Promise<Answer>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the judging thread ended (code ${code}) before it answered`)));
-  });
-  await worker.terminate();
-  if ('refused' in answer) throw new FedsimError(answer.refused.message, answer.refused.exitCode);
-  if ('crashed' in answer) throw new Error(answer.crashed);
-  return answer.judged;
 }
 
 if (!isMainThread && (workerData as { judge?: JudgeFiles } | undefined)?.judge) {
