@@ -36,7 +36,7 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
   const { judgeLoaded } = await import('./judge.js');
-  const { faults, alerts, verdicts, expected } = judgeLoaded(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile), history);
+  const { faults, alerts, verdicts, expected } = await judgeLoaded(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile), history);
   return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
 }
 

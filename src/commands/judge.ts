@@ -4,13 +4,11 @@ import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
 import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
-import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
 import { loadMetrics } from '../monitoring/metrics.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
-import { ExpectSchema, UserWorkloadSchema } from '../scenarios/schema.js';
 import { type History, loadHistory } from '../workload/history.js';
 
 /** What `fedsim check` judges: a history and, when present, its fault log, scenario and alert log. */
@@ -37,21 +35,32 @@ export interface Judged {
 /** What the judging thread posts back: only the verdicts, never the history. */
 export type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
 
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
-const Expectations = z.looseObject({
-  expect: ExpectSchema.default(ExpectSchema.parse({})),
-  workloads: z.array(UserWorkloadSchema).default([]),
-});
+/**
+ * Of a scenario file, or the scenario.json of a run folder, only its expectations and own
+ * workloads. The scenario schema and the YAML parser are loaded only then: most checks have no
+ * scenario, and the judging thread loads its modules before it can start on the history.
+ */
+async function readExpectations(file: string) {
+  const [{ ExpectSchema, UserWorkloadSchema }, { parseWith, readDocument }] = await Promise.all([
+    import('../scenarios/schema.js'),
+    import('../common/document.js'),
+  ]);
+  const Expectations = z.looseObject({
+    expect: ExpectSchema.default(ExpectSchema.parse({})),
+    workloads: z.array(UserWorkloadSchema).default([]),
+  });
+  return parseWith(Expectations, readDocument(file), file);
+}
 
 /**
  * A saved run's verdict derived again from its history and the files beside it: the checkers, and
  * the scenario's expectations. The one way a saved run is judged (`check`, and `report` with no
  * report.json), so the two can never disagree.
  */
-export function judgeLoaded(files: JudgeFiles, history: History) {
+export async function judgeLoaded(files: JudgeFiles, history: History) {
   const faults = files.faults ? loadFaultLog(files.faults) : [];
   const alerts = files.alerts ? loadAlerts(files.alerts) : undefined;
-  const scenario = files.scenario ? parseWith(Expectations, readDocument(files.scenario), files.scenario) : undefined;
+  const scenario = files.scenario ? await readExpectations(files.scenario) : undefined;
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
   const metrics = files.metrics ? loadMetrics(files.metrics) : undefined;
@@ -64,7 +73,7 @@ export function judgeLoaded(files: JudgeFiles, history: History) {
 /** Loads a saved run and derives its verdict again (judgeLoaded), as plain data (judge-apart.ts runs it in a thread). */
 export async function judge(files: JudgeFiles): Promise<Judged> {
   const history = await loadHistory(files.history);
-  const { faults, verdicts, expected } = judgeLoaded(files, history);
+  const { faults, verdicts, expected } = await judgeLoaded(files, history);
   return { operations: history.ops.length, faults: faults.length, warnings: history.warnings, verdicts, expected };
 }
 
