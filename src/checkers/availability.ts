@@ -122,9 +122,8 @@ export function recoveries(h: History, faults: FaultRecord[]): Recovery[] {
 /** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
 const MAX_WINDOWS = 1000;
 
-function errorWindows(h: History, asked: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
-  let last = 0;
-  for (const op of h.ops) last = Math.max(last, op.complete ?? op.invoke);
+/** `last`: the latest time of any operation (completion, else invoke), found by the caller's pass. */
+function errorWindows(h: History, asked: number, last: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
   const width = Math.max(asked, Math.ceil(last / asked / MAX_WINDOWS) * asked);
   const n = Math.floor(last / width) + 1;
   const ok = new Uint32Array(n);
@@ -217,7 +216,9 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
   const untouched = { operations: 0, errors: 0 };
   const places = effective.map(({ f }) => touchesPlace(h, f));
   const touchedByAny = byPlace((cluster, region) => places.some((touches) => touches(cluster, region)));
+  let last = 0;
   for (const o of h.ops) {
+    last = Math.max(last, o.complete ?? o.invoke);
     if (o.invoke < from || (expectedFailures.size && expectedFailures.has(o))) continue;
     const failed = o.outcome !== 'ok';
     total++;
@@ -228,7 +229,7 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
     }
   }
   const rate = total ? errors / total : 0;
-  const { width: windowWidth, windows } = errorWindows(h, opts.window);
+  const { width: windowWidth, windows } = errorWindows(h, opts.window, last);
   const evidence = {
     operations: total,
     errors,
