@@ -16,6 +16,25 @@ export interface NoiseFloor {
    * costs the database nothing takes on this host now.
    */
   canary: { region: string; count: number; failed: number; p50: number; p99: number }[];
+  /**
+   * Link canaries: per configured link, a CQL round trip that costs the node nothing (OPTIONS) from
+   * the link's first region through its gateway to a node of the other, on one kept connection,
+   * sampled only while no fault is possibly in effect: ms measured beside the round trip configured
+   * (both ways' latency, and their jitter). What the WAN the run had was, and what the host added
+   * to it. Absent in runs recorded before link canaries.
+   */
+  links?: LinkCanary[];
+}
+
+export interface LinkCanary {
+  from: string;
+  to: string;
+  configuredMs: number;
+  jitterMs: number;
+  count: number;
+  failed: number;
+  p50: number;
+  p99: number;
 }
 
 /**
@@ -27,7 +46,13 @@ export const FLOOR_BOUNDS = {
   hostCpuP90: 0.9,
   eventLoopP99Ms: 100,
   canaryP99Ms: 50,
+  /** How far a link canary's median may sit above the configured round trip: max(10%, 10 ms). */
+  linkExcessShare: 0.1,
+  linkExcessMs: 10,
 } as const;
+
+/** The ms a link canary's median sits above its configured round trip beyond its bound, or 0. */
+const linkBound = (l: LinkCanary) => Math.max(FLOOR_BOUNDS.linkExcessShare * l.configuredMs, FLOOR_BOUNDS.linkExcessMs);
 
 /** The bounds the floor is beyond, each with its figure; empty: the host was quiet enough. */
 export function saturation(floor: NoiseFloor): string[] {
@@ -39,6 +64,11 @@ export function saturation(floor: NoiseFloor): string[] {
   const worst = worstCanary(floor);
   if (worst && worst.p99 > FLOOR_BOUNDS.canaryP99Ms)
     why.push(`local canary p99 ${worst.p99.toFixed(0)} ms in ${worst.region} (bound ${FLOOR_BOUNDS.canaryP99Ms} ms)`);
+  for (const l of floor.links ?? [])
+    if (l.count && l.p50 - l.configuredMs > linkBound(l))
+      why.push(
+        `link ${l.from}->${l.to} canary p50 ${l.p50.toFixed(0)} ms where ${l.configuredMs} ms is configured (bound +${linkBound(l).toFixed(0)} ms)`,
+      );
   return why;
 }
 
@@ -51,7 +81,17 @@ function worstCanary(floor: NoiseFloor): NoiseFloor['canary'][number] | undefine
 /** One line: the floor as a person reads it beside a figure. */
 export function floorLine(floor: NoiseFloor): string {
   const worst = worstCanary(floor);
-  return `host CPU ${pct(floor.hostCpu.mean)} mean, ${pct(floor.hostCpu.p90)} p90 of ${floor.hostCpu.cores} cores; event loop p99 ${floor.eventLoop.p99.toFixed(0)} ms; local canary p99 ${worst ? `${worst.p99.toFixed(1)} ms (${worst.region})` : 'not measured'}`;
+  return `host CPU ${pct(floor.hostCpu.mean)} mean, ${pct(floor.hostCpu.p90)} p90 of ${floor.hostCpu.cores} cores; event loop p99 ${floor.eventLoop.p99.toFixed(0)} ms; local canary p99 ${worst ? `${worst.p99.toFixed(1)} ms (${worst.region})` : 'not measured'}${linksLine(floor)}`;
+}
+
+/** The links' fidelity in a few words: the one farthest from its configured round trip. */
+function linksLine(floor: NoiseFloor): string {
+  const measured = (floor.links ?? []).filter((l) => l.count);
+  if (!floor.links?.length) return '';
+  if (!measured.length) return '; link canaries not measured (a fault was in effect throughout)';
+  const off = (l: LinkCanary) => l.p50 - l.configuredMs;
+  const worst = measured.reduce((a, b) => (Math.abs(off(b)) > Math.abs(off(a)) ? b : a));
+  return `; links p50 within ${Math.abs(off(worst)).toFixed(1)} ms of configured (worst ${worst.from}->${worst.to}: ${worst.p50.toFixed(1)} of ${worst.configuredMs} ms)`;
 }
 
 /** Mean and 90th percentile of busy shares. */
@@ -70,7 +110,11 @@ export function largestExcess(evidence: Record<string, unknown>): number | undef
   return typeof x === 'number' ? x : undefined;
 }
 
-/** The noise a host alone can add to one request: the worst local canary p99. */
+/**
+ * The noise a host alone can add to one request: the worst local canary p99, or what a link canary's
+ * p99 took beyond its configured round trip and jitter, whichever is more.
+ */
 export function hostNoiseMs(floor: NoiseFloor): number {
-  return worstCanary(floor)?.p99 ?? 0;
+  const links = (floor.links ?? []).filter((l) => l.count).map((l) => l.p99 - l.configuredMs - l.jitterMs);
+  return Math.max(worstCanary(floor)?.p99 ?? 0, ...links);
 }

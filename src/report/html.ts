@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Recovery } from '../checkers/availability.js';
+import { floorLine, type NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
@@ -25,7 +26,10 @@ export interface PageInput {
   recovery?: Recovery[];
   alerts: AlertLine[];
   plots: Plots;
-  /** Sections another part of fedsim measured (e.g. a noise floor), shown as given. */
+  /** The run's noise floor (floor.json) and the bounds it was beyond, where one was measured. */
+  floor?: NoiseFloor;
+  saturated?: string[];
+  /** Sections another part of fedsim measured, shown as given. */
   extra?: Record<string, unknown>;
 }
 
@@ -102,7 +106,25 @@ function faultLog(p: PageInput): string {
   return `<section id="faults"><h2>Fault log</h2><table><thead><tr><th>id</th><th>kind</th><th>target</th><th>touched</th><th>asked</th><th>in effect</th><th>undone</th><th>nodes answering again</th><th>client succeeding again</th><th>error</th></tr></thead><tbody>${rows.join('')}</tbody></table>${alerts.length ? `<h3>Alerts</h3><table><thead><tr><th>status</th><th>alert</th><th>at</th><th>summary</th></tr></thead><tbody>${alerts.join('')}</tbody></table>` : ''}</section>`;
 }
 
-/** What report.json holds beyond the keys drawn above (the noise floor, recoveries), each as it is; empty ones say nothing. */
+/** The noise floor: its line, the bounds it was beyond, and each canary, local and per link, beside what was configured. */
+function floorSection(floor: NoiseFloor | undefined, saturated: string[] = []): string {
+  if (!floor) return '';
+  const f = (x: number) => x.toFixed(1);
+  const local = floor.canary.map(
+    (c) =>
+      `<tr><td>${esc(c.region)}</td><td>local</td><td></td><td>${f(c.p50)}</td><td>${f(c.p99)}</td><td>${c.count}</td><td>${c.failed}</td></tr>`,
+  );
+  const links = (floor.links ?? []).map(
+    (l) =>
+      `<tr><td>${esc(l.from)} → ${esc(l.to)}</td><td>link</td><td>${l.configuredMs}${l.jitterMs ? ` ± ${l.jitterMs}` : ''}</td><td>${l.count ? f(l.p50) : '-'}</td><td>${l.count ? f(l.p99) : '-'}</td><td>${l.count}</td><td>${l.failed}</td></tr>`,
+  );
+  const beyond = saturated.length
+    ? `<p><b>Beyond its bounds</b>: ${esc(saturated.join('; '))}. Latency, availability and steady-state failures the host can explain are unknown, not failures.</p>`
+    : '<p>Within its bounds.</p>';
+  return `<section id="floor"><h2>Noise floor</h2><p>What the host alone did, measured beside the run: ${esc(floorLine(floor))}.</p>${beyond}<table><thead><tr><th>canary</th><th>path</th><th>configured round trip, ms</th><th>p50, ms</th><th>p99, ms</th><th>samples</th><th>failed</th></tr></thead><tbody>${[...local, ...links].join('')}</tbody></table></section>`;
+}
+
+/** What report.json holds beyond the keys drawn above, each as it is; empty ones say nothing. */
 function extraSections(extra: Record<string, unknown> = {}): string {
   const empty = (v: unknown) => v == null || (typeof v === 'object' && Object.keys(v).length === 0);
   return Object.entries(extra)
@@ -262,6 +284,7 @@ ${verdictSection(p)}
 <section id="quantiles"><h2>Latency quantiles per region pair (client → serving region)</h2><p>p50 solid, p95 dashed, p99 dotted.</p><div id="quantile-charts" class="grid"></div></section>
 ${availabilitySection(p)}
 ${faultLog(p)}
+${floorSection(p.floor, p.saturated)}
 ${extraSections(p.extra)}
 <section id="timeline"><h2>Timeline, ${tl.from}–${tl.to} s</h2><p>Each operation a bar from invoke to completion, a row per client lane (one operation in flight at a time): ${OUTCOME_LOOK.ok.label} filled in the region's colour, ${OUTCOME_LOOK.fail.label} red with a black edge, ${OUTCOME_LOOK.info.label} hollow and dashed. ${tl.ops.length} operations${tl.omitted ? ` (${tl.omitted} more in the window left out)` : ''}; \`fedsim report RUN_FOLDER --timeline FROM-TO\` draws another window.</p>${timelineSvg(p.plots)}</section>
 <script>${js}</script>

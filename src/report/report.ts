@@ -167,7 +167,7 @@ export function summaryMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
-/** What report.json holds beyond these keys (e.g. a noise floor another part measured) report.html shows as it is. */
+/** What report.json holds beyond these keys (e.g. a section another part measured) report.html shows as it is. */
 const REPORT_KEYS = new Set([
   'scenario',
   'seed',
@@ -183,6 +183,8 @@ const REPORT_KEYS = new Set([
   'reach',
   'faults',
   'recovery',
+  'floor',
+  'saturated',
 ]);
 export const reportExtras = (r: Report): Record<string, unknown> =>
   Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
@@ -197,6 +199,8 @@ export function visualsOf(r: Report, run: { history: History; alerts?: AlertLine
     verdicts: r.verdicts,
     faults: r.faults,
     recovery: r.recovery,
+    floor: r.floor,
+    saturated: r.saturated,
     alerts: run.alerts ?? [],
     history: run.history,
     plot: run.plot,

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import cassandra from 'cassandra-driver';
 import type { Consistency } from '../workload/spec.js';
 
@@ -149,6 +149,9 @@ export function regionClient(opts: ClientOptions): cassandra.Client {
   });
 }
 
+/** OPTIONS, protocol v4, stream 0, no body. */
+const OPTIONS = Buffer.from([0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00]);
+
 /**
  * True when a CQL native transport answers at `endpoint`: an OPTIONS request (protocol v4) answered
  * by SUPPORTED. Cassandra opens its native transport last in start-up, so this is readiness. A raw
@@ -165,13 +168,87 @@ export function answersCql(endpoint: string, timeoutMs = 2000): Promise<boolean>
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
     socket.on('close', () => done(false));
-    socket.on('connect', () => socket.write(Buffer.from([0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00])));
+    socket.on('connect', () => socket.write(OPTIONS));
     let got = Buffer.alloc(0);
     socket.on('data', (chunk) => {
       got = Buffer.concat([got, chunk]);
       if (got.length >= 5) done(got[0] === 0x84 && got[4] === 0x06);
     });
   });
+}
+
+/**
+ * A CQL round trip on one kept connection, for canaries: an OPTIONS frame answered by SUPPORTED, which
+ * costs the node nothing, so through a gateway it measures the path (the link's toxics and the host),
+ * not the database. One ping at a time; a ping unanswered in `timeoutMs` fails and the connection is
+ * opened again for the next.
+ */
+export class CqlPinger {
+  private socket?: Socket;
+  private got = Buffer.alloc(0);
+  private waiting?: (ok: boolean) => void;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  /** A ping is waiting for its answer: the next one would be refused. */
+  get busy(): boolean {
+    return this.waiting !== undefined;
+  }
+
+  /** The round trip in ms (from the request written to the answer read), or undefined when it failed. */
+  ping(): Promise<number | undefined> {
+    if (this.waiting) return Promise.resolve(undefined);
+    const socket = this.open();
+    return new Promise((resolve) => {
+      let t0 = performance.now();
+      const timer = setTimeout(() => this.settle(false), this.timeoutMs);
+      this.waiting = (ok) => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        if (!ok) this.close();
+        resolve(ok ? performance.now() - t0 : undefined);
+      };
+      const send = () => {
+        t0 = performance.now();
+        socket.write(OPTIONS);
+      };
+      if (socket.connecting) socket.once('connect', send);
+      else send();
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.got = Buffer.alloc(0);
+  }
+
+  private open(): Socket {
+    if (this.socket && !this.socket.destroyed) return this.socket;
+    const [host, port] = this.endpoint.split(':') as [string, string];
+    const socket = connect({ host, port: Number(port) });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('error', () => this.settle(false));
+    socket.on('close', () => this.settle(false));
+    socket.on('data', (chunk) => {
+      this.got = Buffer.concat([this.got, chunk]);
+      // A frame: 9 header bytes, the body's length in the last four.
+      while (this.got.length >= 9 && this.got.length >= 9 + this.got.readUInt32BE(5)) {
+        const ok = this.got[0] === 0x84 && this.got[4] === 0x06;
+        this.got = this.got.subarray(9 + this.got.readUInt32BE(5));
+        this.settle(ok);
+      }
+    });
+    return socket;
+  }
+
+  private settle(ok: boolean): void {
+    this.waiting?.(ok);
+  }
 }
 
 /** Median wall time of `n` runs of a query after one warm-up (which opens connections), in ms. */

@@ -1,3 +1,4 @@
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
 import type { NodeState } from '../runtime/watch.js';
@@ -29,6 +30,8 @@ export type RunEvent =
   | { type: 'nodes'; states: Record<string, NodeState> }
   | { type: 'traffic'; sample: TrafficSample }
   | { type: 'alert'; line: AlertLine }
+  /** The noise floor so far, every second of the warm-up and the run. */
+  | { type: 'floor'; floor: NoiseFloor }
   | { type: 'expectations'; list: LiveExpectation[] }
   | { type: 'verdict'; passed: boolean; dir: string };
 

@@ -236,7 +236,12 @@ export async function runScenario(engine: Engine, loaded: LoadedScenario, opts: 
     const sampling = setInterval(() => emit({ type: 'traffic', sample: sampler.sample(clock.now()) }), SAMPLE_MS);
     workloadScope.defer(() => clearInterval(sampling));
     let monitor: MonitoringServer | undefined;
-    const floorSampler = new FloorSampler(fed);
+    const floorSampler = new FloorSampler(fed, {
+      // Link canaries measure the WAN as configured: not while a fault is (possibly) in effect or its nodes are not answering yet.
+      quiet: () =>
+        log.records().every((r) => r.error !== undefined || (r.undone !== undefined && (!r.nodes.length || r.answering !== undefined))),
+      onSample: (floor) => emit({ type: 'floor', floor }),
+    });
     workloadScope.defer(() => void floorSampler.stop());
     if (fed.plan.monitoring) {
       const m = await MonitoringServer.start(fed.plan, {

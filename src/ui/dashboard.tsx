@@ -1,5 +1,6 @@
 import { Box, render, Text, useInput, useWindowSize } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { saturation } from '../checkers/floor.js';
 import type { FaultRecord } from '../faults/log.js';
 import { regionLooks } from '../report/look.js';
 import type { NodeState } from '../runtime/watch.js';
@@ -167,6 +168,24 @@ function Links({ s, width }: { s: ViewState; width: number }) {
   );
 }
 
+/** The noise floor so far in one line: quiet in grey, beyond its bounds in yellow with why. */
+function Floor({ s, width }: { s: ViewState; width: number }) {
+  if (!s.floor) return null;
+  const f = s.floor;
+  const why = saturation(f);
+  const canary = Math.max(0, ...f.canary.map((c) => c.p99));
+  const links = (f.links ?? []).filter((l) => l.count).map((l) => l.p50 - l.configuredMs);
+  const off = links.length ? links.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a)) : undefined;
+  const text = why.length
+    ? `noise floor BEYOND its bounds: ${why.join('; ')}`
+    : `noise floor: cpu ${(f.hostCpu.mean * 100).toFixed(0)}% (p90 ${(f.hostCpu.p90 * 100).toFixed(0)}%) · loop p99 ${f.eventLoop.p99.toFixed(0)} ms · canary p99 ${ms(canary)} ms${off === undefined ? '' : ` · links ${off >= 0 ? '+' : ''}${off.toFixed(1)} ms of cfg`}`;
+  return (
+    <Text color={tone(why.length ? 'yellow' : 'gray')} wrap="truncate">
+      {text.slice(0, width)}
+    </Text>
+  );
+}
+
 function faultLabel(f: { kind: string; target: string }): string {
   return `${f.kind} ${f.target}`;
 }
@@ -251,6 +270,7 @@ export function Dashboard({ store, onQuit, onHeal }: { store: ViewStore; onQuit:
       <Header s={s} now={now} />
       <Regions s={s} width={width} />
       <Links s={s} width={width} />
+      <Floor s={s} width={width} />
       <Box>
         <Faults s={s} now={now} width={half} />
         <Expectations s={s} width={width - half} />

@@ -1,3 +1,4 @@
+import type { NoiseFloor } from '../checkers/floor.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { AlertLine } from '../monitoring/alerts.js';
 import type { NodeState } from '../runtime/watch.js';
@@ -28,6 +29,8 @@ export interface ViewState {
   /** The latest line of every alert fedsim was told of (monitored runs). */
   alerts: AlertLine[];
   traffic?: TrafficSample;
+  /** The noise floor so far (what the host alone does), while the run samples it. */
+  floor?: NoiseFloor;
   /** Per region, the last few operations-per-second figures, oldest first. */
   spark: Record<string, number[]>;
   expectations: LiveExpectation[];
@@ -73,6 +76,8 @@ export function reduce(s: ViewState, e: RunEvent): ViewState {
         spark[region] = [...(s.spark[region] ?? []), t.opsPerSec].slice(-SPARK_POINTS);
       return { ...s, traffic: e.sample, spark };
     }
+    case 'floor':
+      return { ...s, floor: e.floor };
     case 'expectations':
       return { ...s, expectations: e.list };
     case 'verdict':

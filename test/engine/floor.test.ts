@@ -89,6 +89,18 @@ describe('the noise floor', () => {
       /threshold\(s\) exceeded: .*p99 .* > 300 ms .*\((on a quiet host|the host was saturated, .* but the breach of \d+ ms is more than)/,
     );
     expect(report.floor.canary.length).toBe(2);
+    // The link canaries measured the WAN as configured (20 ms each way) in the warm-up, and not the
+    // fault's +2 s round trip that followed: samples are taken only while no fault is in effect.
+    expect(report.floor.links.map((l: { from: string; to: string }) => `${l.from}->${l.to}`).sort()).toEqual([
+      'eu-west-1->us-east-1',
+      'us-east-1->eu-west-1',
+    ]);
+    for (const l of report.floor.links) {
+      expect(l.configuredMs).toBe(40);
+      expect(l.count, JSON.stringify(l)).toBeGreaterThan(0);
+      expect(l.p50, JSON.stringify(l)).toBeGreaterThanOrEqual(40);
+      expect(l.p99, JSON.stringify(l)).toBeLessThan(1000);
+    }
     await expectSameVerdictAgain(dir, report);
   }, 600_000);
 });

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { NoiseFloor } from '../../src/checkers/floor.js';
 import type { FaultRecord } from '../../src/faults/log.js';
 import type { RunEvent } from '../../src/scenarios/events.js';
 import { TrafficSampler } from '../../src/scenarios/traffic.js';
@@ -163,6 +164,23 @@ describe('dashboard panels', () => {
       .find((l) => l.startsWith('eu-west-1'))!;
     expect(row).toMatch(/40 ▃▅█\s+4\.2\s+31\s+3$/);
     expect(d.frame()).toMatch(/eu-west-1\s+160\/161/);
+  });
+
+  it('noise floor: one line, grey while quiet, saying which bound the host is beyond when it is', async () => {
+    const floor = (cpu: number): NoiseFloor => ({
+      seconds: 5,
+      hostCpu: { cores: 2, mean: cpu, p90: cpu },
+      eventLoop: { p99: 3, max: 5 },
+      canary: [{ region: 'us-east-1', count: 5, failed: 0, p50: 3, p99: 4 }],
+      links: [{ from: 'us-east-1', to: 'eu-west-1', configuredMs: 160, jitterMs: 0, count: 5, failed: 0, p50: 161.5, p99: 163 }],
+    });
+    const d = open([{ type: 'floor', floor: floor(0.3) }]);
+    await settle();
+    expect(d.frame()).toMatch(/noise floor: cpu 30% \(p90 30%\) · loop p99 3 ms · canary p99 4\.0 ms · links \+1\.5 ms of cfg/);
+    expect(d.frame()).not.toMatch(/BEYOND/);
+    d.store.emit({ type: 'floor', floor: floor(0.97) });
+    await settle();
+    expect(d.frame()).toMatch(/noise floor BEYOND its bounds: host CPU 97% busy/);
   });
 
   it('faults: the next planned step and when', async () => {

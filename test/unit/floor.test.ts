@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLOOR_BOUNDS, type NoiseFloor, saturation } from '../../src/checkers/floor.js';
+import { FLOOR_BOUNDS, hostNoiseMs, type NoiseFloor, saturation } from '../../src/checkers/floor.js';
 import type { Verdict } from '../../src/checkers/verdict.js';
 import { expectations } from '../../src/report/expectations.js';
 import { ExpectSchema } from '../../src/scenarios/schema.js';
@@ -34,6 +34,29 @@ describe('the noise floor', () => {
     expect(saturation(floor(FLOOR_BOUNDS.hostCpuP90, 8))).toEqual([expect.stringMatching(/^host CPU 90% busy/)]);
     expect(saturation(floor(0.3, 8, 250))).toEqual([expect.stringMatching(/event loop p99 delay 250 ms/)]);
     expect(saturation(floor(0.3, 120))).toEqual([expect.stringMatching(/local canary p99 120 ms in us/)]);
+  });
+
+  it('is beyond its bounds when a link canary sits far above its configured round trip, measured outside faults', () => {
+    const link = (p50: number, p99 = p50, count = 10) => ({
+      from: 'us',
+      to: 'eu',
+      configuredMs: 160,
+      jitterMs: 10,
+      count,
+      failed: 0,
+      p50,
+      p99,
+    });
+    // Within max(10%, 10 ms) of 160 ms: the WAN as configured.
+    expect(saturation({ ...quiet, links: [link(175)] })).toEqual([]);
+    expect(saturation({ ...quiet, links: [link(177)] })).toEqual([
+      expect.stringMatching(/^link us->eu canary p50 177 ms where 160 ms is configured \(bound \+16 ms\)$/),
+    ]);
+    // Never measured (a fault throughout): no evidence either way.
+    expect(saturation({ ...quiet, links: [link(0, 0, 0)] })).toEqual([]);
+    // What a link adds beyond its configured round trip and jitter is host noise too.
+    expect(hostNoiseMs({ ...quiet, links: [link(170, 230)] })).toBe(60);
+    expect(hostNoiseMs({ ...quiet, links: [link(170, 175)] })).toBe(8);
   });
 
   it('makes a latency or availability failure on a saturated host unknown, with the evidence', () => {

@@ -125,6 +125,32 @@ describe('fedsim report RUN_FOLDER, no containers', { timeout: 120_000 }, () => 
     expect(html.match(/<section class="extra"><h2>noiseFloor</g)).toHaveLength(1);
   });
 
+  it('shows the noise floor as a table of its canaries beside what was configured, and the bounds it was beyond', async () => {
+    const run = join(dir, 'floor');
+    await writeSyntheticRun(run, 2000, 200);
+    const r = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    const floor = {
+      seconds: 2,
+      hostCpu: { cores: 2, mean: 0.95, p90: 0.97 },
+      eventLoop: { p99: 3, max: 4 },
+      canary: [{ region: 'us-east-1', count: 2, failed: 0, p50: 3.2, p99: 4.4 }],
+      links: [{ from: 'us-east-1', to: 'eu-west-1', configuredMs: 160, jitterMs: 0, count: 2, failed: 1, p50: 161.2, p99: 163.9 }],
+    };
+    writeFileSync(
+      join(run, 'report.json'),
+      JSON.stringify({ ...r, floor, saturated: ['host CPU 97% busy in the busiest tenth of the run (bound 90%)'] }),
+    );
+    expect(fedsim(['report', run]).code).toBe(0);
+    const html = readFileSync(join(run, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Noise floor</h2>');
+    expect(html).toContain('<b>Beyond its bounds</b>: host CPU 97% busy');
+    expect(html).toContain('<tr><td>us-east-1</td><td>local</td><td></td><td>3.2</td><td>4.4</td><td>2</td><td>0</td></tr>');
+    expect(html).toContain(
+      '<tr><td>us-east-1 → eu-west-1</td><td>link</td><td>160</td><td>161.2</td><td>163.9</td><td>2</td><td>1</td></tr>',
+    );
+    expect(html).not.toMatch(/<section class="extra"><h2>(floor|saturated)</);
+  });
+
   it('judges a run folder with no report.json as check does, and draws a chosen timeline window', async () => {
     const run = join(dir, 'cut-short');
     await writeSyntheticRun(run, 3000, 200);
