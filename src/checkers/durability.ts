@@ -14,7 +14,7 @@ import { type Checker, firstOf } from './verdict.js';
  * unread: the verdict is then unknown (unless an anomaly was seen), never a pass.
  */
 const RANK = { fail: 1, info: 2, ok: 3 } as const;
-/** RANK[outcome] by compares: a keyed load of a string per write was a tenth of the checker. */
+/** RANK[outcome] by compares: no keyed property load per write of a million. */
 const rank = (outcome: Op['outcome']): number => (outcome === 'ok' ? RANK.ok : outcome === 'info' ? RANK.info : RANK.fail);
 
 interface Lost {
