@@ -492,8 +492,25 @@ class FastLines {
     return buf[to - 1] === bytes[n - 1] ? k : -1;
   }
 
+  /** The string met last in each slot of its hash: most names hit it, without asking the map. */
+  private readonly recent: (string | undefined)[] = new Array(1024).fill(undefined);
+
   private string(buf: Buffer, from: number, to: number, hash: number): string {
     if (to - from > 64) return buf.toString('latin1', from, to);
+    const slot = hash & 1023;
+    const last = this.recent[slot];
+    if (last !== undefined && last.length === to - from) {
+      let j = 0;
+      while (j < last.length && last.charCodeAt(j) === buf[from + j]) j++;
+      if (j === last.length) return last;
+    }
+    const s = this.known(buf, from, to, hash);
+    this.recent[slot] = s;
+    return s;
+  }
+
+  /** The one copy of a short string, by a hash of its bytes. */
+  private known(buf: Buffer, from: number, to: number, hash: number): string {
     const known = this.strings.get(hash);
     if (known)
       for (let k = 0; k < known.length; k++) {
