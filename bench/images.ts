@@ -7,20 +7,18 @@
 import { rmSync } from 'node:fs';
 import { cacheDir } from '../src/paths.js';
 import { CATALOG, LOCAL_COMPONENTS } from '../src/runtime/catalog.js';
-import { answersCql } from '../src/runtime/cql.js';
 import { ensureEngine } from '../src/runtime/engine.js';
 import { buildImages, listImages, localTag } from '../src/runtime/images.js';
 import { LABEL } from '../src/runtime/labels.js';
+import { cqlProbe } from '../src/runtime/readiness.js';
+import { waitUntil } from '../src/runtime/wait.js';
 
 const quiet = () => undefined;
 const engine = await ensureEngine(quiet);
 
 if (process.argv.includes('--cold')) {
   for (const name of [...LOCAL_COMPONENTS].reverse()) {
-    await engine.docker
-      .getImage(localTag(CATALOG[name]))
-      .remove({ force: true })
-      .catch(() => undefined);
+    await engine.removeImage(localTag(CATALOG[name])).catch(() => undefined);
   }
   rmSync(cacheDir, { recursive: true, force: true });
 }
@@ -42,7 +40,7 @@ for (const i of await listImages(engine))
 
 const times: number[] = [];
 for (let run = 0; run < 3; run++) {
-  const c = await engine.docker.createContainer({
+  const c = await engine.create({
     Image: localTag(CATALOG.cassandra),
     Labels: { [LABEL.managed]: 'true', [LABEL.federation]: 'bench-images', [LABEL.role]: 'smoke' },
     Env: ['FEDSIM_HEAP=512M'],
@@ -51,15 +49,13 @@ for (let run = 0; run < 3; run++) {
   });
   try {
     const start = performance.now();
-    await c.start();
-    const port = (await c.inspect()).NetworkSettings.Ports['9042/tcp']?.[0]?.HostPort;
-    while (!(await answersCql(`127.0.0.1:${port}`))) {
-      if (performance.now() - start > 180_000) throw new Error('Cassandra did not answer within 180 s');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await engine.start(c);
+    const endpoint = (await engine.inspect(c)).published.get(9042)!;
+    const outcome = await waitUntil(cqlProbe('Cassandra to answer CQL', endpoint), { timeoutMs: 180_000, everyMs: 250 });
+    if (!outcome.ready) throw new Error('Cassandra did not answer within 180 s');
     times.push((performance.now() - start) / 1000);
   } finally {
-    await c.remove({ force: true, v: true });
+    await engine.remove(c);
   }
 }
 times.sort((a, b) => a - b);

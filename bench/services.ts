@@ -20,8 +20,9 @@ import { ensureEngine } from '../src/runtime/engine.js';
 import { buildImages, localTag } from '../src/runtime/images.js';
 import { federationLabels } from '../src/runtime/labels.js';
 import { clientNamespace, netnsImage } from '../src/runtime/netns.js';
-import { logProbe, waitUntil } from '../src/runtime/readiness.js';
+import { logProbe } from '../src/runtime/readiness.js';
 import { startReplica, waitForReplica } from '../src/runtime/services.js';
+import { waitUntil } from '../src/runtime/wait.js';
 
 const LATENCIES = [5, 50, 150];
 const N = 200;
@@ -103,7 +104,7 @@ try {
   for (const [i, r] of fed.plan.replicas.entries()) {
     const name = `fedsim-bench-services-plain-${i}`;
     let t0 = performance.now();
-    const c = await engine.docker.createContainer({
+    const c = await engine.create({
       name,
       Image: base,
       Cmd: ['/bin/sh', '-c', 'echo ready; exec sleep infinity'],
@@ -112,10 +113,10 @@ try {
         EndpointsConfig: { [network.name]: { IPAMConfig: { IPv4Address: network.bridge.replace(/\.1$/, `.${200 + i}`) } } },
       },
     });
-    await c.start();
+    await engine.start(c);
     await waitUntil(logProbe(engine, name, '^ready$'), { timeoutMs: 30_000, everyMs: 50 });
     plain.push(performance.now() - t0);
-    for (const x of [r.container, r.netns]) await engine.docker.getContainer(x).remove({ force: true });
+    for (const x of [r.container, r.netns]) await engine.remove(x);
     t0 = performance.now();
     await startReplica(engine, fed.plan, r, service, base, nsImage);
     await waitForReplica(engine, r, service);

@@ -4,21 +4,22 @@ import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import { MAX_SLOTS, type NodePlan, type Plan, planFederation, REGISTRY_KEYSPACE } from '../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../topology/schema.js';
+import { awaitReady, gateway, nodeRecord, place } from './components/index.js';
 import type { Engine } from './engine.js';
-import { discover, Federation, lastLogLines } from './federation.js';
-import { configureGateway, gatewayContainerSpec } from './gateway.js';
-import { type ImageSource, resolveImage } from './images.js';
+import { discover, Federation } from './federation.js';
+import { type ImageSource, type ResolvedImage, resolveImage } from './images.js';
 import { LABEL, labelFilter } from './labels.js';
 import { startMonitoring } from './monitoring.js';
-import { nodeContainerSpec } from './nodes.js';
-import { cqlProbe, type Probe, waitUntil } from './readiness.js';
 import { federationNames, removeFederation } from './removal.js';
 import { resolveServiceImages, startServices } from './services.js';
+import { type Probe, waitUntil } from './wait.js';
 
 /**
  * Bring-up: applies a plan to the engine (networks, gateways, nodes, services, monitoring,
  * keyspaces, the registry) and hands back a Federation; on any failure or Ctrl-C it removes what it
- * built.
+ * built. Each container is a component record's (components/): placed, then awaited by its
+ * readiness; what is the federation's rather than one component's (the slot, membership,
+ * keyspaces, the registry) is here.
  */
 export interface UpOptions {
   name?: string;
@@ -44,34 +45,6 @@ async function usedSlots(engine: Engine): Promise<Map<number, string>> {
     if (Number.isInteger(slot)) used.set(slot, n.labels[LABEL.federation] ?? '?');
   }
   return used;
-}
-
-/** Waits until the node answers CQL through its own region's gateway; fails early if it exits. */
-async function waitForNode(
-  engine: Engine,
-  plan: Plan,
-  nodeName: string,
-  endpoint: string,
-  timeoutMs: number,
-  say: Say,
-  signal?: AbortSignal,
-): Promise<number> {
-  const node = plan.nodes.find((n) => n.name === nodeName)!;
-  const outcome = await waitUntil(cqlProbe(`${nodeName} to answer CQL`, endpoint), {
-    timeoutMs,
-    everyMs: 1000,
-    say,
-    signal,
-    stop: async () => {
-      const state = await engine.inspect(node.container);
-      return state.running
-        ? undefined
-        : `exited (code ${state.exitCode}${state.oomKilled ? ', out of memory: raise its memory' : ''}) before answering CQL`;
-    },
-  });
-  if (outcome.ready) return outcome.ms / 1000;
-  const why = /^exited/.test(outcome.last) ? outcome.last : `did not answer CQL within ${Math.round(timeoutMs / 1000)} s`;
-  throw new FedsimError(`Node ${nodeName} ${why}; its last log lines:\n${await lastLogLines(engine, node.container)}`);
 }
 
 function replicationCql(replication: Record<string, number>): string {
@@ -192,7 +165,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
   try {
     const gatewayImage = await resolveImage(engine, 'toxiproxy', opts.imageSource ?? 'auto', say);
     say(`gateway image: ${gatewayImage.ref} (${gatewayImage.source}, ${gatewayImage.how})`);
-    const nodeImages = new Map<string, { ref: string; scylla: boolean }>();
+    const nodeImages = new Map<string, ResolvedImage>();
     for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
       const img = await resolveImage(engine, flavor, opts.imageSource ?? 'auto', say).catch(async (err) => {
         if (flavor !== 'scylla' || opts.imageSource === 'registry') throw err;
@@ -200,7 +173,7 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
         return resolveImage(engine, 'cassandra', 'local', say);
       });
       say(`${flavor} nodes: ${img.ref} (${img.source}, ${img.how})`);
-      nodeImages.set(flavor, { ref: img.ref, scylla: img.component === 'scylla' });
+      nodeImages.set(flavor, img);
     }
     // The user's images first: a bad one fails `up` before any node is waited for.
     const serviceImages = await resolveServiceImages(engine, plan, say);
@@ -210,16 +183,10 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     say(`networks: ${plan.networks.map((n) => `${n.region} ${n.subnet}`).join(', ')}`);
 
     const topologyJson = JSON.stringify(topology);
-    for (const gw of plan.gateways) {
-      const container = await engine.create(gatewayContainerSpec(plan, gw, gatewayImage.ref, topologyJson));
-      for (const net of plan.networks) {
-        if (net.region === gw.region) continue;
-        await engine.connect(net.name, container, gw.addresses[net.region]!);
-      }
-      await engine.start(container);
-    }
+    const gateways = plan.gateways.map((gw) => ({ ...gw, topologyJson }));
+    for (const gw of gateways) await place(engine, plan, gateway, gw, gatewayImage);
+    await Promise.all(gateways.map((gw) => awaitReady(engine, plan, gateway, gw, gw.container, { signal: opts.signal })));
     const { endpoints, apis } = await discover(engine, plan);
-    await Promise.all(plan.gateways.map((gw) => configureGateway(apis[gw.region]!, gw, opts.signal)));
     say(`gateways ready: ${plan.gateways.map((g) => `${g.region} (${g.proxies.length} proxies)`).join(', ')}`);
 
     opts.signal?.throwIfAborted();
@@ -227,15 +194,14 @@ export async function up(engine: Engine, topologyInput: Topology | TopologyInput
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     const t0 = Date.now();
-    const nodeTimeout = opts.nodeTimeoutMs ?? 180_000;
-    const start = async (node: NodePlan) => {
-      const img = nodeImages.get(node.flavor)!;
-      await engine.start(await engine.create(nodeContainerSpec(plan, node, img.ref, img.scylla)));
+    const timeoutMs = opts.nodeTimeoutMs ?? 180_000;
+    const start = (node: NodePlan) => {
+      const image = nodeImages.get(node.flavor)!;
+      return place(engine, plan, nodeRecord(image), node, image);
     };
     const ready = async (node: NodePlan) => {
-      const endpoint = endpoints[node.region]![node.address]!;
-      const seconds = await waitForNode(engine, plan, node.name, endpoint, nodeTimeout, say, signal);
-      say(`${node.name} answers CQL (${seconds.toFixed(1)} s)`);
+      const ms = await awaitReady(engine, plan, nodeRecord(nodeImages.get(node.flavor)!), node, node.container, { say, signal, timeoutMs });
+      say(`${node.name} answers CQL (${(ms! / 1000).toFixed(1)} s)`);
     };
     const fed = new Federation(engine, plan, topology, endpoints, apis);
     const databases = async () => {

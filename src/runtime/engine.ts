@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } f
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-fs';
 import { FedsimError, reason } from '../errors.js';
+import { type Probe, waitUntil } from './wait.js';
 
 /**
  * Over 400 lines with reason: the facade is one class, so the whole of what fedsim asks of Docker
@@ -18,8 +18,32 @@ import { FedsimError, reason } from '../errors.js';
  * the seam a second runtime (Kubernetes) mirrors; docs/ARCHITECTURE.md says which.
  */
 
-/** What a container is created from: Docker's create options, built from the plan by each component. */
-export type ContainerSpec = Docker.ContainerCreateOptions;
+/**
+ * What a container is created from, built from the plan by each component: Docker's create options
+ * as fedsim uses them, declared here so that no dockerode type leaves this file.
+ */
+export interface ContainerSpec {
+  name?: string;
+  Image: string;
+  Hostname?: string;
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  Labels?: Record<string, string>;
+  /** `"9042/tcp": {}` */
+  ExposedPorts?: Record<string, Record<string, never>>;
+  HostConfig?: {
+    Memory?: number;
+    CapAdd?: string[];
+    ExtraHosts?: string[];
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+    /** `container:<name>`: join another container's network namespace. */
+    NetworkMode?: string;
+    Binds?: string[];
+  };
+  /** The network it starts on, at a fixed address. */
+  NetworkingConfig?: { EndpointsConfig: Record<string, { IPAMConfig: { IPv4Address?: string } }> };
+}
 
 /** Objects with all of these labels (`key=value`); labels.ts's labelFilter makes one. */
 export type LabelFilter = { label: string[] };
@@ -64,10 +88,24 @@ export type ProgressEvent = { stream?: string; error?: string };
 
 const statusOf = (err: unknown) => (err as { statusCode?: number }).statusCode;
 
+/**
+ * The text of a multiplexed Docker stream (a container without a TTY: logs, exec output): each
+ * chunk follows an 8-byte frame header (stream, 3 zero bytes, size). The one demux: logs and exec.
+ */
+export function demux(buf: Buffer): string {
+  const out: string[] = [];
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size).toString());
+    i += 8 + size;
+  }
+  return out.join('');
+}
+
 export class Engine {
   constructor(
-    /** The raw client: for this file, and for tests and benches that look behind the facade. */
-    readonly docker: Docker,
+    /** The raw client: this file's alone (test/unit/layers.test.ts holds every other file to the verbs). */
+    private readonly docker: Docker,
     /** Where the engine was reached, for messages. */
     readonly endpoint: string,
     readonly version: string,
@@ -160,9 +198,7 @@ export class Engine {
     const exec = await this.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
-    const sink = new PassThrough();
-    sink.on('data', (c: Buffer) => chunks.push(c));
-    this.docker.modem.demuxStream(stream, sink, sink);
+    stream.on('data', (c: Buffer) => chunks.push(c));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.destroy();
@@ -178,7 +214,7 @@ export class Engine {
       });
     });
     const info = await exec.inspect();
-    return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
+    return { code: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)) };
   }
 
   /** A running container's cgroup limits: CFS quota (0 or -1: none) and memory (bytes, 0: none). */
@@ -196,25 +232,23 @@ export class Engine {
     });
   }
 
-  /** The container's log text (stdout and stderr), its last `tail` lines or all of it. */
   /** CPU time a container has used since it started, in seconds (its cgroup's counter, as `docker stats` reads it). */
   async cpuSeconds(container: string): Promise<number> {
     const s = await this.docker.getContainer(container).stats({ stream: false });
     return s.cpu_stats.cpu_usage.total_usage / 1e9;
   }
 
+  /** The container's log text (stdout and stderr), its last `tail` lines or all of it. */
   async logs(container: string, tail?: number): Promise<string> {
     const buf = (await this.docker
       .getContainer(container)
       .logs({ stdout: true, stderr: true, ...(tail !== undefined && { tail }) })) as unknown as Buffer;
-    // Multiplexed: an 8-byte frame header precedes each chunk.
-    const out: string[] = [];
-    for (let i = 0; i + 8 <= buf.length; ) {
-      const size = buf.readUInt32BE(i + 4);
-      out.push(buf.subarray(i + 8, i + 8 + size).toString());
-      i += 8 + size;
-    }
-    return out.join('');
+    return demux(buf);
+  }
+
+  /** Waits until a container ends; its exit code. */
+  async waitExit(container: string): Promise<number> {
+    return ((await this.docker.getContainer(container).wait()) as { StatusCode: number }).StatusCode;
   }
 
   /** Writes files (names may have folders) into a container's directory, created or stopped too. */
@@ -293,6 +327,16 @@ export class Engine {
     } catch {
       return undefined;
     }
+  }
+
+  /** Removes an image, containers of it or not; one already gone is fine. */
+  async removeImage(ref: string): Promise<void> {
+    await this.docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch((err) => {
+        if (statusOf(err) !== 404) throw err;
+      });
   }
 
   /** Builds an image from a tar of its context; follow the returned stream with `follow`. */
@@ -419,15 +463,17 @@ export async function ensureEngine(say: (line: string) => void): Promise<Engine>
     stdio: ['ignore', log, log],
   });
   child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      return await connectEngine(2000);
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new FedsimError(`dockerd was started but did not answer within 60 s; see ${DOCKERD_LOG}.`);
+  let engine: Engine | undefined;
+  const answering: Probe = {
+    what: 'dockerd to answer',
+    check: async () => {
+      engine = await connectEngine(2000);
+      return undefined;
+    },
+  };
+  const outcome = await waitUntil(answering, { timeoutMs: 60_000, everyMs: 500, say });
+  if (!outcome.ready || !engine) throw new FedsimError(`dockerd was started but did not answer within 60 s; see ${DOCKERD_LOG}.`);
+  return engine;
 }
 
 function canProvision(): boolean {

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../clock.js';
 import { describeIssues } from '../common/document.js';
 import type { Say } from '../common/say.js';
-import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
 import { effectsOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
 import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
-import { answersCql } from './cql.js';
 import type { Engine } from './engine.js';
 import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
@@ -24,9 +22,16 @@ import {
 } from './hostfaults.js';
 import { federationLabels, LABEL } from './labels.js';
 import { markForWipe } from './nodes.js';
+import { cqlProbe } from './readiness.js';
 import { waitForServices } from './services.js';
+import { waitUntil } from './wait.js';
 
 /**
+ * Over 400 lines with reason: the Faults class is a fault's whole life on the engine (inject with
+ * rollback, undo, the stored records, heal, the answering probe), and its halves share the record
+ * format and the "held by another active fault" rules; what one effect does is elsewhere
+ * (gateway.ts, hostfaults.ts, nodes.ts), what a kind means is in src/faults/.
+ *
  * Faults applied to a running federation, each with its inverse. The state of every active fault
  * lives in the engine, not in this process: its toxics are named after it on the gateways, and a
  * record of it (spec, effects, times) is a labelled Docker volume. So another process, or a later
@@ -298,13 +303,13 @@ export class Faults {
     const nodes = this.fed.plan.nodes.filter((n) => mine.has(n.name));
     if (!this.probeAnswering || !nodes.length || record.undone === undefined) return;
     const signal = this.probing.signal;
-    const until = performance.now() + ANSWERING_LIMIT_MS;
     const probe = async (address: string): Promise<boolean> => {
-      while (!signal.aborted && performance.now() < until) {
-        if (await answersCql(`${address}:9042`, 500)) return true;
-        await sleep(ANSWERING_PROBE_MS, signal);
-      }
-      return false;
+      const answering = cqlProbe(`${address} to answer CQL`, `${address}:9042`, 500);
+      // Aborted (the run ends) is not answering: nothing is stamped.
+      const outcome = await waitUntil(answering, { timeoutMs: ANSWERING_LIMIT_MS, everyMs: ANSWERING_PROBE_MS, signal }).catch(
+        () => undefined,
+      );
+      return outcome?.ready ?? false;
     };
     const running = Promise.all(nodes.map((n) => probe(n.address))).then((answered) => {
       if (!answered.every(Boolean)) return;

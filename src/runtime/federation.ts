@@ -9,8 +9,8 @@ import type { ContainerState, Engine } from './engine.js';
 import { LABEL } from './labels.js';
 import { clientNamespace } from './netns.js';
 import { schemaVersions } from './nodes.js';
-import { type Probe, waitUntil } from './readiness.js';
 import { removeFederation } from './removal.js';
+import { type Probe, waitUntil } from './wait.js';
 
 /**
  * The handle of a federation that is up: its plan, the endpoints through each region's gateway, a

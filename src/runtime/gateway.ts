@@ -1,44 +1,12 @@
 import { FedsimError, reason } from '../errors.js';
-import type { GatewayPlan, Plan } from '../topology/plan.js';
-import type { ContainerSpec } from './engine.js';
-import { federationLabels, LABEL } from './labels.js';
-import { httpProbe, waitUntil } from './readiness.js';
+import type { GatewayPlan } from '../topology/plan.js';
 
 /**
- * A region's gateway: a Toxiproxy through which every path that crosses a region boundary flows.
- * Its proxies and baseline toxics come from the plan; faults add toxics of their own names.
+ * A region's gateway's Toxiproxy client (its container is a component record, components/gateway.ts).
  */
-export function gatewayContainerSpec(plan: Plan, gw: GatewayPlan, image: string, topologyJson: string): ContainerSpec {
-  const cqlPorts = gw.proxies.filter((p) => p.kind === 'cql').map((p) => `${p.listenPort}/tcp`);
-  const published = [`${gw.apiPort}/tcp`, ...cqlPorts];
-  const home = plan.networks.find((n) => n.region === gw.region)!;
-  return {
-    name: gw.container,
-    Image: image,
-    Hostname: `gw-${gw.region}`,
-    Labels: federationLabels(plan.federation, {
-      [LABEL.role]: 'gateway',
-      [LABEL.region]: gw.region,
-      // The topology travels with the federation, so another process can re-plan it exactly.
-      [LABEL.topology]: topologyJson,
-      [LABEL.slot]: String(plan.slot),
-    }),
-    ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])),
-    HostConfig: {
-      // Published on loopback only, each on a port the engine picks.
-      PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
-      Memory: 128 * 1024 * 1024,
-      // NET_ADMIN: `loss` on a link drops packets with iptables in the gateway's network namespace.
-      CapAdd: ['NET_ADMIN'],
-    },
-    NetworkingConfig: { EndpointsConfig: { [home.name]: { IPAMConfig: { IPv4Address: gw.addresses[gw.region] } } } },
-  };
-}
 
-/** Creates the gateway's proxies and baseline toxics; waits for its API first. */
-export async function configureGateway(apiUrl: string, gw: GatewayPlan, signal?: AbortSignal): Promise<void> {
-  const outcome = await waitUntil(httpProbe(`${apiUrl}/version`, 200), { timeoutMs: 20_000, everyMs: 100, signal });
-  if (!outcome.ready) throw new FedsimError(`The gateway of ${gw.region} did not answer at ${apiUrl} within 20 s.`);
+/** Creates the gateway's proxies and baseline toxics from the plan, once its API answers. */
+export async function configureGateway(apiUrl: string, gw: GatewayPlan): Promise<void> {
   const api = new GatewayApi(gw.region, apiUrl);
   try {
     await api.populate(gw.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream, enabled: true })));

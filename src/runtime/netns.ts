@@ -4,7 +4,8 @@ import type { ClientPlan, DnatRule, Plan } from '../topology/plan.js';
 import type { ContainerSpec, Engine } from './engine.js';
 import { resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
-import { logProbe, waitUntil } from './readiness.js';
+import { logProbe } from './readiness.js';
+import { waitUntil } from './wait.js';
 
 /**
  * A client network namespace of a region: a small container of fedsim's base image (it has

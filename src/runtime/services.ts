@@ -11,7 +11,8 @@ import type { ContainerSpec, Engine } from './engine.js';
 import { filesOf, follow, localTag, resolveImage } from './images.js';
 import { federationLabels, LABEL } from './labels.js';
 import { netnsContainerSpec, netnsImage, startNetns } from './netns.js';
-import { commandProbe, httpProbe, logProbe, type Probe, tcpProbe, waitUntil } from './readiness.js';
+import { commandProbe, httpProbe, logProbe, tcpProbe } from './readiness.js';
+import { type Probe, waitUntil } from './wait.js';
 
 /**
  * The user's services as components: their images (present, pulled, or built from a directory and

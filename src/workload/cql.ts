@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { seededRandom } from '../common/random.js';
+import { sleep } from '../common/sleep.js';
 import { FedsimError, reason } from '../errors.js';
 import { consistencyLevel, cqlValue } from '../runtime/cql.js';
 import type { HistoryWriter } from './history.js';
@@ -87,7 +88,7 @@ export class CqlRun {
         const worker = async () => {
           while (!this.stopping && !this.opts.signal?.aborted) {
             const wait = pacer.due(clock.now()) - clock.now();
-            if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+            if (wait > 0) await sleep(wait);
             if (this.stopping || this.opts.signal?.aborted) return;
             await this.execute(region, random);
           }

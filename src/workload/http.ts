@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { Clock } from '../clock.js';
+import { sleep } from '../common/sleep.js';
 import type { Plan } from '../topology/plan.js';
 import type { ClusterInfo, HistoryWriter, Outcome } from './history.js';
 import type { HttpProbe } from './kinds.js';
@@ -72,7 +73,7 @@ export class HttpRun {
         const pacer = new Pacer(this.probe.rate, clock.now());
         while (!this.stopping && !this.opts.signal?.aborted) {
           const wait = pacer.due(clock.now()) - clock.now();
-          if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+          if (wait > 0) await sleep(wait);
           if (this.stopping || this.opts.signal?.aborted) return;
           await this.once(region);
         }

@@ -95,8 +95,8 @@ async function expectDeclaredState(fed: Federation): Promise<void> {
     }
   }
   for (const n of fed.plan.nodes) {
-    const s = (await engine.docker.getContainer(n.container).inspect()).State;
-    expect({ node: n.name, running: s.Running, paused: s.Paused }).toEqual({ node: n.name, running: true, paused: false });
+    const s = await engine.inspect(n.container);
+    expect({ node: n.name, running: s.running, paused: s.paused }).toEqual({ node: n.name, running: true, paused: false });
   }
 }
 
@@ -278,7 +278,7 @@ describe('a fault that cannot be applied whole', () => {
     const faults = new Faults(duo);
     const euGateway = duo.plan.gateways.find((g) => g.region === 'eu-west-1')!;
     // The eu gateway stops answering; the us gateway still takes its half of the partition.
-    await engine.docker.getContainer(euGateway.container).stop({ t: 0 });
+    await engine.stop(euGateway.container, 0);
     await expect(faults.inject({ kind: 'partition', target: 'us-east-1|eu-west-1' })).rejects.toThrow(
       // The eu gateway cannot have its (never added) toxics removed either: the message says heal is the way back.
       /^Could not inject partition on us-east-1\|eu-west-1: The gateway of eu-west-1 .* does not answer: .*; undoing what was applied failed too \(.*\); `fedsim heal` restores the federation\.$/,

@@ -57,10 +57,10 @@ describe('a federation of a Main and a Worker cluster in two regions', () => {
   });
 
   it('publishes every port on 127.0.0.1 only', async () => {
-    const containers = await engine.docker.listContainers({ filters: labelFilter('test-duo') });
-    const published = containers.flatMap((c) => c.Ports.filter((p) => p.PublicPort));
+    const containers = await engine.containers(labelFilter('test-duo'), { running: true });
+    const published = containers.flatMap((c) => c.ports.filter((p) => p.published));
     expect(published.length).toBeGreaterThan(0);
-    expect(new Set(published.map((p) => p.IP))).toEqual(new Set(['127.0.0.1']));
+    expect(new Set(published.map((p) => p.ip))).toEqual(new Set(['127.0.0.1']));
   });
 
   it('can be found again by name from a fresh handle, as another process would', async () => {
@@ -103,11 +103,11 @@ describe('down', () => {
     );
     await gone.down();
     await gone.down();
-    const containers = await engine.docker.listContainers({ all: true, filters: labelFilter('test-gone') });
-    const networks = await engine.docker.listNetworks({ filters: labelFilter('test-gone') });
-    const volumes = (await engine.docker.listVolumes({ filters: labelFilter('test-gone') })).Volumes ?? [];
+    const containers = await engine.containers(labelFilter('test-gone'));
+    const networks = await engine.networks(labelFilter('test-gone'));
+    const volumes = await engine.volumes(labelFilter('test-gone'));
     expect([...containers, ...networks, ...volumes]).toEqual([]);
     // The other federations were not touched.
-    expect((await engine.docker.listContainers({ filters: labelFilter('test-duo') })).length).toBe(4);
+    expect((await engine.containers(labelFilter('test-duo'), { running: true })).length).toBe(4);
   });
 });

@@ -11,12 +11,12 @@ export async function setup(): Promise<() => Promise<void>> {
   const engine = await ensureEngine(say);
   await buildImages(engine, say);
   return async () => {
-    const containers = await engine.docker.listContainers({ all: true, filters: labelFilter() });
-    const networks = await engine.docker.listNetworks({ filters: labelFilter() });
-    const volumes = (await engine.docker.listVolumes({ filters: labelFilter() })).Volumes ?? [];
-    for (const c of containers) await engine.docker.getContainer(c.Id).remove({ force: true, v: true });
-    for (const n of networks) await engine.docker.getNetwork(n.Id).remove();
-    const leaks = [...containers.map((c) => c.Names[0]), ...networks.map((n) => n.Name), ...volumes.map((v) => v.Name)];
+    const containers = await engine.containers(labelFilter());
+    const networks = await engine.networks(labelFilter());
+    const volumes = await engine.volumes(labelFilter());
+    for (const c of containers) await engine.remove(c.id);
+    for (const n of networks) await engine.removeNetwork(n.id);
+    const leaks = [...containers.map((c) => c.name), ...networks.map((n) => n.name), ...volumes.map((v) => v.name)];
     if (leaks.length) throw new Error(`fedsim objects outlived the tests (now removed): ${leaks.join(', ')}`);
   };
 }

@@ -26,8 +26,8 @@ afterAll(async () => {
   await Promise.all(started.map((c) => c.stop({ remove: true, removeVolumes: true }).catch(() => undefined)));
   await network?.stop();
   const engine = await connectEngine();
-  const left = await engine.docker.listContainers({ all: true, filters: { label: [`${LABEL.federation}=smoke-tests`] } });
-  expect(left.map((c) => c.Names[0])).toEqual([]);
+  const left = await engine.containers({ label: [`${LABEL.federation}=smoke-tests`] });
+  expect(left.map((c) => c.name)).toEqual([]);
 });
 
 describe('local images', () => {

@@ -26,7 +26,7 @@ describe('Ctrl-C during up', () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/Interrupted; federation test-int was removed\./);
     const engine = await connectEngine();
-    expect(await engine.docker.listContainers({ all: true, filters: labelFilter('test-int') })).toEqual([]);
-    expect(await engine.docker.listNetworks({ filters: labelFilter('test-int') })).toEqual([]);
+    expect(await engine.containers(labelFilter('test-int'))).toEqual([]);
+    expect(await engine.networks(labelFilter('test-int'))).toEqual([]);
   });
 });

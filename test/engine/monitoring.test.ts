@@ -31,19 +31,18 @@ afterAll(async () => {
 async function promtool(rulesDir: string): Promise<{ code: number; output: string }> {
   const engine = await connectEngine();
   const image = await resolveImage(engine, 'prometheus', 'auto', () => undefined);
-  const container = await engine.docker.createContainer({
+  const container = await engine.create({
     Image: image.ref,
     Entrypoint: ['promtool', 'check', 'rules', '/rules/alerts.yml'],
     Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'test' },
     HostConfig: { Binds: [`${rulesDir}:/rules:ro`] },
   });
   try {
-    await container.start();
-    const { StatusCode } = await container.wait();
-    const logs = (await container.logs({ stdout: true, stderr: true })).toString();
-    return { code: StatusCode, output: logs };
+    await engine.start(container);
+    const code = await engine.waitExit(container);
+    return { code, output: await engine.logs(container) };
   } finally {
-    await container.remove({ force: true });
+    await engine.remove(container);
   }
 }
 

@@ -23,11 +23,11 @@ const plainTopology = join(root, 'topologies/two-region-federation.yaml');
 /** Everything of a federation still in the engine: containers, networks, volumes (fault records). */
 async function leftovers(engine: Engine, name: string): Promise<number> {
   const [c, n, v] = await Promise.all([
-    engine.docker.listContainers({ all: true, filters: labelFilter(name) }),
-    engine.docker.listNetworks({ filters: labelFilter(name) }),
-    engine.docker.listVolumes({ filters: labelFilter(name) }),
+    engine.containers(labelFilter(name)),
+    engine.networks(labelFilter(name)),
+    engine.volumes(labelFilter(name)),
   ]);
-  return c.length + n.length + (v.Volumes?.length ?? 0);
+  return c.length + n.length + v.length;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -219,7 +219,7 @@ describe('two federations at once', () => {
       expect(again.stderr).toMatch(/A federation named conc-a is already up/);
       await a.down();
       expect(await federationNames(engine)).toContain('conc-b');
-      const running = await engine.docker.listContainers({ filters: labelFilter('conc-b') });
+      const running = await engine.containers(labelFilter('conc-b'), { running: true });
       expect(running.length).toBe(4);
       await b.client('us-east-1', 'worker-eu').execute('SELECT release_version FROM system.local');
       const heal = await fedsim(['heal', '-f', 'conc-b']).done;

@@ -292,10 +292,7 @@ describe('bad services: one sentence, exit 2, nothing left behind', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const left = [
-      ...(await engine.docker.listContainers({ all: true, filters: labelFilter('test-svc-bad') })),
-      ...(await engine.docker.listNetworks({ filters: labelFilter('test-svc-bad') })),
-    ];
+    const left = [...(await engine.containers(labelFilter('test-svc-bad'))), ...(await engine.networks(labelFilter('test-svc-bad')))];
     expect(left).toEqual([]);
   });
 });

@@ -71,7 +71,7 @@ describe('the registry of fault kinds', () => {
   it("the README's table of kinds is the generated one", () => {
     const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
     const table = /<!-- fault kinds:[^\n]*-->\n([\s\S]*?)\n<!-- end of fault kinds -->/.exec(readme)?.[1];
-    // On a difference: paste faultTable() (src/faults/docs.ts) between the README's markers.
+    // On a difference: `npm run readme` writes faultTable() (src/faults/docs.ts) between the README's markers.
     expect(table).toBe(faultTable());
   });
 });

@@ -72,4 +72,16 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     expect(offenders).toEqual([]);
     expect(reach.test('await engine.docker.listContainers()')).toBe(true);
   });
+
+  it('keep files short: one over 400 lines says at its top why it is one piece', () => {
+    const reason = /over 400 lines with reason|longer than most files on purpose/i;
+    const unexplained = (text: string) => text.split('\n').length > 400 && !reason.test(text.split('\n').slice(0, 40).join('\n'));
+    const offenders = execFileSync('git', ['ls-files', 'src'], { cwd: projectRoot, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => /\.tsx?$/.test(f))
+      .filter((f) => unexplained(readFileSync(join(projectRoot, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    expect(unexplained('x\n'.repeat(401))).toBe(true);
+    expect(unexplained(`/** Over 400 lines with reason: one class. */\n${'x\n'.repeat(401)}`)).toBe(false);
+  });
 });

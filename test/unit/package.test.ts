@@ -15,7 +15,8 @@ const node = process.execPath;
 /** npm as the user has it on PATH (bootstrap's Node comes without one; the system npm then runs it). */
 const npm = 'npm';
 const work = mkdtempSync(join(tmpdir(), 'fedsim-package-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing the installed tree takes more than the default 10 s on a busy machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 const sh = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, {

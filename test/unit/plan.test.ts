@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot as root } from '../../src/paths.js';
-import { nodeContainerSpec } from '../../src/runtime/nodes.js';
+import { cassandra } from '../../src/runtime/components/cassandra.js';
 import { loadTopology } from '../../src/topology/file.js';
 import { linkMatrix, planFederation } from '../../src/topology/plan.js';
 import { parseTopology } from '../../src/topology/schema.js';
@@ -138,7 +138,9 @@ describe('plan', () => {
 describe('node tuning', () => {
   const env = (t: ReturnType<typeof parseTopology>) =>
     planFederation(t, 'tun', 0).nodes.map((n) =>
-      nodeContainerSpec(planFederation(t, 'tun', 0), n, 'img', false).Env!.filter((e) => /^FEDSIM_(PROCESSORS|LIGHT|CDS|HEAP)=/.test(e)),
+      cassandra
+        .container(planFederation(t, 'tun', 0), n, { component: 'cassandra', ref: 'img', source: 'local', how: 'present' })
+        .Env!.filter((e) => /^FEDSIM_(PROCESSORS|LIGHT|CDS|HEAP)=/.test(e)),
     );
 
   it('sizes a node for a test federation by default, and a cluster overrides it', () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Probe, tcpProbe, waitUntil } from '../../src/runtime/readiness.js';
+import { tcpProbe } from '../../src/runtime/readiness.js';
+import { type Probe, waitUntil } from '../../src/runtime/wait.js';
 
 /** A probe that is ready from its `readyAt`-th try on (never when undefined), and counts its tries. */
 function counting(readyAt: number | undefined, fail: (n: number) => string | Error = (n) => `try ${n}`): Probe & { tries: number } {

@@ -1,15 +1,17 @@
 import cassandra from 'cassandra-driver';
 import { NAME_PATTERN } from '../../common/names.js';
 import type { Say } from '../../common/say.js';
-import { sleep } from '../../common/sleep.js';
 import { FedsimError, reason } from '../../errors.js';
 import { type Plan, planFederation, REGISTRY_KEYSPACE } from '../../topology/plan.js';
 import { type Topology, type TopologyInput, TopologySchema } from '../../topology/schema.js';
 import { CATALOG } from '../catalog.js';
-import { answersCql, type Endpoints, regionClient } from '../cql.js';
+import { gatewayApiReadiness } from '../components/gateway.js';
+import { type Endpoints, regionClient } from '../cql.js';
 import { configureGateway } from '../gateway.js';
 import { localTag } from '../images.js';
 import { LABEL } from '../labels.js';
+import { cqlProbe } from '../readiness.js';
+import { type Probe, waitUntil } from '../wait.js';
 import {
   checkRegions,
   federationExists,
@@ -88,30 +90,31 @@ async function waitForMembership(fed: KubeFederation, say: Say, signal?: AbortSi
   for (const cluster of fed.plan.clusters) {
     const nodes = fed.plan.nodes.filter((n) => n.cluster === cluster.name);
     if (nodes.length < 2) continue;
-    const t0 = Date.now();
-    for (;;) {
-      signal?.throwIfAborted();
-      const views = await Promise.all(
-        nodes.map(async (n) => {
-          const client = regionClient({
-            endpoints: { [fed.addresses[n.name]!]: fed.endpoints[n.region]![fed.addresses[n.name]!]! },
-            localDataCenter: n.datacenter,
-          });
-          try {
-            const rs = await client.execute('SELECT peer, data_center FROM system.peers');
-            return rs.rows.filter((r) => r.data_center).length;
-          } catch {
-            return 0;
-          } finally {
-            await client.shutdown();
-          }
-        }),
-      );
-      if (views.every((peers) => peers === nodes.length - 1)) break;
-      if (Date.now() - t0 > 120_000) throw new FedsimError(`The nodes of cluster ${cluster.name} did not all see each other within 120 s.`);
-      await sleep(1000, signal);
-    }
-    say(`${cluster.name}: all ${nodes.length} nodes see each other (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const seeing: Probe = {
+      what: `the nodes of cluster ${cluster.name} to see each other`,
+      check: async () => {
+        const views = await Promise.all(
+          nodes.map(async (n) => {
+            const client = regionClient({
+              endpoints: { [fed.addresses[n.name]!]: fed.endpoints[n.region]![fed.addresses[n.name]!]! },
+              localDataCenter: n.datacenter,
+            });
+            try {
+              const rs = await client.execute('SELECT peer, data_center FROM system.peers');
+              return rs.rows.filter((r) => r.data_center).length;
+            } catch {
+              return 0;
+            } finally {
+              await client.shutdown();
+            }
+          }),
+        );
+        return views.every((peers) => peers === nodes.length - 1) ? undefined : `they see ${views.join(', ')} of ${nodes.length - 1} peers`;
+      },
+    };
+    const outcome = await waitUntil(seeing, { timeoutMs: 120_000, everyMs: 1000, signal });
+    if (!outcome.ready) throw new FedsimError(`The nodes of cluster ${cluster.name} did not all see each other within 120 s.`);
+    say(`${cluster.name}: all ${nodes.length} nodes see each other (${(outcome.ms / 1000).toFixed(1)} s)`);
   }
 }
 
@@ -174,17 +177,20 @@ export async function upOnKube(kube: Kube, topologyInput: Topology | TopologyInp
     for (const gw of placedGateways(plan, clusterIPs)) {
       const f = await gatewayApiForward(kube, name, gw.region, gw.apiPort);
       forwards.push(f);
-      await configureGateway(f.url, gw, opts.signal);
+      const ready = gatewayApiReadiness(gw, f.url);
+      const outcome = await waitUntil(ready.probe, { timeoutMs: ready.timeoutMs, everyMs: ready.everyMs, signal: opts.signal });
+      if (!outcome.ready) throw new FedsimError(`${ready.notReady({ last: outcome.last, timeoutMs: ready.timeoutMs })}.`);
+      await configureGateway(f.url, gw);
     }
     const fed = await kubeFederation(kube, plan, clusterIPs);
     for (const n of plan.nodes) {
       const endpoint = fed.endpoints[n.region]![fed.addresses[n.name]!]!;
-      const deadline = Date.now() + (opts.nodeTimeoutMs ?? 240_000);
-      while (!(await answersCql(endpoint))) {
-        if (Date.now() > deadline)
-          throw new FedsimError(`Node ${n.name} did not answer CQL through the gateway of ${n.region} (${endpoint}).`);
-        await sleep(1000, opts.signal);
-      }
+      const outcome = await waitUntil(cqlProbe(`${n.name} to answer CQL`, endpoint), {
+        timeoutMs: opts.nodeTimeoutMs ?? 240_000,
+        everyMs: 1000,
+        signal: opts.signal,
+      });
+      if (!outcome.ready) throw new FedsimError(`Node ${n.name} did not answer CQL through the gateway of ${n.region} (${endpoint}).`);
     }
     say(`all nodes answer CQL through their gateways (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     await waitForMembership(fed, say, opts.signal);

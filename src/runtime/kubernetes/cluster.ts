@@ -13,6 +13,7 @@ import {
   type V1Toleration,
   VersionApi,
 } from '@kubernetes/client-node';
+import { sleep } from '../../common/sleep.js';
 import { FedsimError, reason } from '../../errors.js';
 import type { Plan } from '../../topology/plan.js';
 import { LABEL } from '../labels.js';
@@ -174,7 +175,7 @@ export async function waitPlaced(kube: Kube, plan: Plan, timeoutMs: number, sign
     if (!waiting.length && sets.length === nodeGroups(plan).length && deps.length === plan.gateways.length) return;
     if (Date.now() > deadline)
       throw new FedsimError(`Not ready on Kubernetes after ${timeoutMs / 1000} s: ${waiting.join(', ') || 'objects missing'}.`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -215,7 +216,7 @@ export async function removeKubeFederation(kube: Kube, federation: string, timeo
   const deadline = Date.now() + timeoutMs;
   while (await federationExists(kube, federation)) {
     if (Date.now() > deadline) throw new FedsimError(`The namespace ${name} was still being removed after ${timeoutMs / 1000} s.`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   return true;
 }
