@@ -12,8 +12,17 @@ export default defineConfig({
     projects: [
       // Colour forced: without a terminal ink would draw none, and the NO_COLOR test could not fail.
       // No Docker engine needed: the CLI's tests run the built CLI with DOCKER_HOST pointing nowhere.
+      // Timeouts are hang guards, never expectations: vitest's 5 s default failed a 1500-run property
+      // test that took 10 s while two cores were busy (speed is measured in bench/, not in tests).
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], env: { FORCE_COLOR: '1' }, globalSetup: ['test/unit/build.ts'] },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.{ts,tsx}'],
+          env: { FORCE_COLOR: '1' },
+          globalSetup: ['test/unit/build.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
       // report.html in headless Chromium (Debian's chromium; scripts/test.sh installs it). No engine.
       {

@@ -29,12 +29,17 @@ if ! node_ok; then
 fi
 
 cd "$FEDSIM_ROOT"
-# Install only when the lockfile changed since the last install. `npm install`, not `npm ci`: npm 11
-# leaves other platforms' optional packages (biome's binaries) out of the lockfile, and ci refuses it.
+# Install only when the lockfile changed since the last install. `npm ci` installs exactly what the
+# committed lockfile says and never rewrites it, so the README's commands leave the checkout clean
+# (`npm install` would rewrite it whenever npm's view of package.json differs from the lockfile's).
 stamp="node_modules/.fedsim-lock"
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "fedsim: installing npm dependencies" >&2
-  npm install --no-audit --no-fund --loglevel=error >&2
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  else
+    npm install --no-audit --no-fund --loglevel=error >&2
+  fi
   cp package-lock.json "$stamp"
 fi
 # Compile when any source is newer than the last build.

@@ -5,8 +5,10 @@
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
 cd "$FEDSIM_ROOT"
+# setup installs and starts the engine where none answers (root on Debian) and builds the images;
+# doctor then says which engine was found and why, for the log.
+node dist/src/cli.js setup
 node dist/src/cli.js doctor
-node dist/src/cli.js images build
 # The demo test drives `fedsim demo` in a terminal; tmux gives it one.
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 # The report's browser test opens report.html in headless Chromium (Debian's package).

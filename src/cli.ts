@@ -65,6 +65,7 @@ program
   .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
   .option('--seed <n>', "replay a run's random choices")
   .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
+  .option('--json', "print the verdict (the run's report) as JSON; the run shows plain lines on stderr")
   .action(lazy(runModule, (m) => m.demoCommand));
 
 program
@@ -75,9 +76,17 @@ program
 
 program
   .command('doctor')
-  .description('check Node, the Docker engine (installing and starting one as root on Debian) and the images')
+  .description(
+    'diagnose: Node, which Docker engine was found and why, which images are present (changes nothing; exit 1 without an engine)',
+  )
   .option('--json', 'print the findings as JSON')
+  .option('--fix', 'run `fedsim setup` first')
   .action(lazy(doctorModule, (m) => m.doctorCommand));
+program
+  .command('setup')
+  .description('install and start a Docker engine where none answers (root on Debian), then build the missing local images')
+  .option('--json', 'print what was found and built as JSON')
+  .action(lazy(doctorModule, (m) => m.setupCommand));
 
 const images = program
   .command('images')
@@ -88,12 +97,14 @@ images
   .command('build')
   .description('build the local images that are missing (each keyed by a hash of its recipe)')
   .argument('[components...]', 'only these components (and the base they need)')
+  .option('--json', 'print each image, built or present, as JSON')
   .action(lazy(imagesModule, (m) => m.imagesBuildCommand));
 
 program
   .command('validate')
   .description('check a topology or scenario file; touches no engine')
   .argument('<file>')
+  .option('--json', 'print what the file holds as JSON')
   .action(lazy(federationModule, (m) => m.validateCommand));
 program
   .command('schema')
@@ -106,6 +117,7 @@ program
   .argument('<file>', 'topology file (YAML or JSON)')
   .option('--name <name>', 'federation name (default: the file\'s name, else "fedsim")')
   .option('--node-timeout <duration>', 'give up on a node that does not answer CQL within this long', '180s')
+  .option('--json', "print the federation's endpoints as JSON (as `fedsim endpoints --json`)")
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
@@ -146,6 +158,7 @@ program
   .description('remove a federation (everything labelled with its name); idempotent')
   .argument('[name]')
   .option('--all', 'every federation')
+  .option('--json', 'print what was removed as JSON')
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")
@@ -162,7 +175,15 @@ for (const o of faultOptions()) fault.option(o.flags, o.help);
 fault
   .option('--for <duration>', 'hold the fault this long, then undo it (Ctrl-C undoes it early)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
+  .option('--json', "print the fault's record as JSON instead of its id")
   .action(lazy(faultsModule, (m) => m.faultCommand));
+fault
+  .command('update')
+  .description("change an active fault's parameters in place (link toxics, stress, clock), e.g. `fedsim fault update ID --latency 300ms`")
+  .argument('<id>', 'the id `fedsim fault` printed (`fedsim faults` lists them)')
+  .configureHelp({ showGlobalOptions: true })
+  // The kind's options, -f and --json are `fault`'s own (commander reads them there, after `update` too).
+  .action(lazy(faultsModule, (m) => (c, id: string, _opts: unknown, cmd: Command) => m.faultUpdateCommand(c, id, cmd.optsWithGlobals())));
 program
   .command('faults')
   .description("list a federation's active faults, whichever process injected them")
@@ -171,9 +192,11 @@ program
   .action(lazy(faultsModule, (m) => m.faultsCommand));
 program
   .command('heal')
-  .description('undo every fault (toxics, proxies, nodes) and wait until the federation answers again')
+  .description('undo every fault (toxics, proxies, nodes), or the one with ID, and wait until the federation answers again')
+  .argument('[id]', 'only this fault (the id `fedsim fault` printed)')
   .option('-f, --federation <name>', 'the federation (default: the only one up)')
   .option('--log <file>', 'append the fault log (JSON lines) to this file')
+  .option('--json', 'print what was done as JSON')
   .action(lazy(faultsModule, (m) => m.healCommand));
 
 program
@@ -183,6 +206,8 @@ program
   .option('--out <dir>', 'the run folder (default: runs/<time>-<scenario>)')
   .option('--seed <n>', "replay a run's random choices (default: the scenario's seed)")
   .option('--no-ui', 'plain, timestamped lines instead of the live dashboard (the default without a terminal)')
+  .option('--json', "print the verdict (the run's report) as JSON; the run shows plain lines on stderr")
+  .option('--dry-run', 'print the timeline the run would play for the seed (nemesis draws, picked nodes) and stop; no engine')
   .addOption(
     new Option('--image-source <source>', 'auto (present, else pull, else local recipe), local or registry').env('FEDSIM_IMAGE_SOURCE'),
   )
@@ -204,6 +229,7 @@ program
   .description('(re)write report.html and the SVG plots (latency, rate, faults shaded) of a saved run, no containers')
   .argument('<run>', 'a run folder, or the history.jsonl of a run')
   .option('--timeline <from-to>', "the timeline's window on the run's clock, e.g. 20s-30s (default: around the first fault)")
+  .option('--json', 'print the paths written as JSON')
   .action(lazy(reportModule, (m) => m.reportCommand));
 
 program
@@ -216,6 +242,7 @@ program
 program
   .command('gc')
   .description('remove everything fedsim labelled (containers, networks, volumes) of every federation')
+  .option('--json', 'print what was removed as JSON')
   .addOption(engineOption())
   .option('--kubeconfig <file>', 'with --engine kubernetes: the kubeconfig')
   .option('--context <name>', "with --engine kubernetes: the kubeconfig's context")

@@ -111,6 +111,8 @@ mapfile -t jvm_opts < <(grep -v '^\s*#' /etc/cassandra/jvm17.options | grep -v '
 # `fedsim fault clock`: libfaketime in the JVM follows this file's offset (seconds, re-read each
 # second), so a node's clock moves at run time. Not FAKETIME_DONT_FAKE_MONOTONIC: with it,
 # libfaketime 0.9.10 makes the JVM about 15 times slower (measured: 42 s instead of 3 s).
+# Cassandra dates internode messages through an epoch translation it refreshes every 10 s by
+# default: refreshed every second here, a skew bites (expired messages) within a second as well.
 echo +0 > /run/fedsim-clock
 export LD_PRELOAD="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1)" FAKETIME_TIMESTAMP_FILE=/run/fedsim-clock FAKETIME_CACHE_DURATION=1
 # shellcheck disable=SC2086
@@ -121,4 +123,5 @@ exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped 
   -Dlogback.configurationFile=/etc/cassandra/logback.xml -Dcassandra.logdir=/var/log/cassandra \
   -Dcassandra.storagedir=/var/lib/cassandra -Dcassandra.jmx.local.port=7199 \
   -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=2000 \
+  -Dcassandra.NANOTIMETOMILLIS_TIMESTAMP_UPDATE_INTERVAL=1000 \
   -cp "$lib/*:/etc/cassandra" org.apache.cassandra.service.CassandraDaemon

@@ -1,12 +1,12 @@
 import { FedsimError } from '../errors.js';
-import { attach } from '../runtime/federation.js';
+import { attach, type Federation } from '../runtime/federation.js';
 import { publishedPorts } from '../runtime/services.js';
 import { knownRegion } from '../topology/plan.js';
 import { envName } from '../topology/replicas.js';
 import type { CommandContext } from './context.js';
 import { chosenFederation } from './faults.js';
 
-interface RegionEndpoints {
+export interface RegionEndpoints {
   region: string;
   /** Each cluster as a client in the region sees it: the nodes' own addresses (port 9042) and the datacenter to call local. */
   clusters: { name: string; datacenter: string; contactPoints: string[] }[];
@@ -18,24 +18,11 @@ interface RegionEndpoints {
   env: Record<string, string>;
 }
 
-/**
- * `fedsim endpoints [NAME] [--region R] [--json | --env]`: per region, every cluster's contact points
- * and datacenter, every service replica's published address, and the address map a driver on the
- * host installs (an address translator) to reach each node through that region's gateway.
- */
-export async function endpointsCommand(
-  ctx: CommandContext,
-  name: string | undefined,
-  opts: { region?: string; json?: boolean; env?: boolean },
-): Promise<void> {
-  if (opts.json && opts.env) throw new FedsimError('Choose one of --json and --env.');
-  const engine = await ctx.engine();
-  const fed = await attach(engine, await chosenFederation(engine, name));
+/** Per region: what `fedsim endpoints --json` (and `fedsim up --json`) prints of a federation (docs/CLI.md). */
+export async function regionEndpoints(fed: Federation, regions: string[] = fed.plan.regions): Promise<RegionEndpoints[]> {
   const { plan } = fed;
-  if (opts.region) knownRegion(plan, opts.region);
-  const published = await publishedPorts(engine, plan);
-  const regions = opts.region ? [opts.region] : opts.env ? [plan.regions[0]!] : plan.regions;
-  const out: RegionEndpoints[] = regions.map((region) => {
+  const published = await publishedPorts(fed.engine, plan);
+  return regions.map((region) => {
     const client = plan.clients.find((c) => c.region === region)!;
     const addressMap = Object.fromEntries(Object.entries(fed.endpoints[region] ?? {}).map(([a, hostPort]) => [`${a}:9042`, hostPort]));
     const clusters = plan.clusters.map((c) => ({
@@ -64,6 +51,40 @@ export async function endpointsCommand(
       env,
     };
   });
+}
+
+/** The endpoints as lines for a person. */
+export function endpointsText(out: RegionEndpoints[]): string {
+  const lines: string[] = [];
+  for (const r of out) {
+    lines.push(`region ${r.region}`);
+    for (const c of r.clusters) lines.push(`  cluster ${c.name}: datacenter ${c.datacenter}, contact points ${c.contactPoints.join(' ')}`);
+    for (const s of r.services) {
+      const ports = s.ports.map((p) => `${p.port}${p.published ? ` -> ${p.published}` : ' (down)'}`).join(', ');
+      lines.push(`  service ${s.name}: ${s.replica} at ${s.address}${ports ? `, ports ${ports}` : ''}`);
+    }
+    lines.push(`  host address map (through ${r.region}'s gateway):`);
+    for (const [a, h] of Object.entries(r.addressMap)) lines.push(`    ${a} -> ${h}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/**
+ * `fedsim endpoints [NAME] [--region R] [--json | --env]`: per region, every cluster's contact points
+ * and datacenter, every service replica's published address, and the address map a driver on the
+ * host installs (an address translator) to reach each node through that region's gateway.
+ */
+export async function endpointsCommand(
+  ctx: CommandContext,
+  name: string | undefined,
+  opts: { region?: string; json?: boolean; env?: boolean },
+): Promise<void> {
+  if (opts.json && opts.env) throw new FedsimError('Choose one of --json and --env.');
+  const engine = await ctx.engine();
+  const fed = await attach(engine, await chosenFederation(engine, name));
+  const { plan } = fed;
+  if (opts.region) knownRegion(plan, opts.region);
+  const out = await regionEndpoints(fed, opts.region ? [opts.region] : opts.env ? [plan.regions[0]!] : plan.regions);
   if (opts.json) {
     ctx.out(`${JSON.stringify({ federation: fed.name, regions: out }, null, 2)}\n`);
     return;
@@ -72,14 +93,5 @@ export async function endpointsCommand(
     for (const [k, v] of Object.entries(out[0]!.env)) ctx.out(`export ${k}='${v}'\n`);
     return;
   }
-  for (const r of out) {
-    ctx.out(`region ${r.region}\n`);
-    for (const c of r.clusters) ctx.out(`  cluster ${c.name}: datacenter ${c.datacenter}, contact points ${c.contactPoints.join(' ')}\n`);
-    for (const s of r.services) {
-      const ports = s.ports.map((p) => `${p.port}${p.published ? ` -> ${p.published}` : ' (down)'}`).join(', ');
-      ctx.out(`  service ${s.name}: ${s.replica} at ${s.address}${ports ? `, ports ${ports}` : ''}\n`);
-    }
-    ctx.out(`  host address map (through ${r.region}'s gateway):\n`);
-    for (const [a, h] of Object.entries(r.addressMap)) ctx.out(`    ${a} -> ${h}\n`);
-  }
+  ctx.out(endpointsText(out));
 }

@@ -14,26 +14,78 @@ import { loadTopology } from '../topology/file.js';
 import { ALERTMANAGER_PORT, GATEWAY_API_PORT, GRAFANA_PORT, PROMETHEUS_PORT, planFederation } from '../topology/plan.js';
 import { TopologySchema } from '../topology/schema.js';
 import type { CommandContext } from './context.js';
+import { endpointsText, type RegionEndpoints, regionEndpoints } from './endpoints.js';
 import { type EngineOptions, onKubernetes } from './engine.js';
 
-/** The Kubernetes commands, loaded only when asked for (the client is large). */
-const kubeCommands = () => import('./kube.js');
+/**
+ * The Kubernetes commands, loaded only when asked for (the client is large). Their results are
+ * lines only, except `status --json`: a --json they cannot honour is refused.
+ */
+const kubeCommands = (opts: { json?: boolean } = {}) => {
+  if (opts.json) throw new FedsimError('--json is not there yet with --engine kubernetes (only `status --json` is).');
+  return import('./kube.js');
+};
 
-/** `fedsim validate FILE`: parses and checks a topology or a scenario; touches no engine. */
-export async function validateCommand(ctx: CommandContext, file: string): Promise<void> {
+/** What `fedsim validate --json` prints (docs/CLI.md). */
+export type Validated =
+  | {
+      file: string;
+      valid: true;
+      type: 'scenario';
+      name: string;
+      regions: number;
+      workloadSeconds: number;
+      timedFaults: number;
+      nemesis: boolean;
+    }
+  | {
+      file: string;
+      valid: true;
+      type: 'topology';
+      name?: string;
+      shape: string;
+      regions: number;
+      clusters: number;
+      nodes: number;
+      services: number;
+      replicas: number;
+    };
+
+/** `fedsim validate FILE [--json]`: parses and checks a topology or a scenario; touches no engine. */
+export async function validateCommand(ctx: CommandContext, file: string, opts: { json?: boolean } = {}): Promise<void> {
+  let v: Validated;
   if (isScenarioDocument(readDocument(file))) {
     const { scenario, topology } = loadScenario(file);
-    const faults = scenario.timeline.filter((s) => s.fault).length;
-    ctx.out(
-      `${file}: valid scenario ${scenario.name}: ${topology.regions.length} region(s), ${scenario.workload.duration / 1000} s of workload, ${faults} timed fault(s)${scenario.nemesis ? ', random faults' : ''}\n`,
-    );
-    return;
+    v = {
+      file,
+      valid: true,
+      type: 'scenario',
+      name: scenario.name,
+      regions: topology.regions.length,
+      workloadSeconds: scenario.workload.duration / 1000,
+      timedFaults: scenario.timeline.filter((s) => s.fault).length,
+      nemesis: scenario.nemesis !== undefined,
+    };
+  } else {
+    const t = loadTopology(file);
+    v = {
+      file,
+      valid: true,
+      type: 'topology',
+      ...(t.name !== undefined && { name: t.name }),
+      shape: t.shape,
+      regions: t.regions.length,
+      clusters: t.clusters.length,
+      nodes: t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0),
+      services: t.services.length,
+      replicas: t.services.reduce((n, s) => n + Object.values(s.regions).reduce((a, b) => a + b, 0), 0),
+    };
   }
-  const t = loadTopology(file);
-  const nodes = t.clusters.reduce((n, c) => n + Object.values(c.nodes).reduce((a, b) => a + b, 0), 0);
-  const replicas = t.services.reduce((n, s) => n + Object.values(s.regions).reduce((a, b) => a + b, 0), 0);
+  if (opts.json) return ctx.out(`${JSON.stringify(v, null, 2)}\n`);
   ctx.out(
-    `${file}: valid ${t.shape} topology, ${t.regions.length} region(s), ${t.clusters.length} cluster(s), ${nodes} node(s)${t.services.length ? `, ${t.services.length} service(s) with ${replicas} replica(s)` : ''}\n`,
+    v.type === 'scenario'
+      ? `${file}: valid scenario ${v.name}: ${v.regions} region(s), ${v.workloadSeconds} s of workload, ${v.timedFaults} timed fault(s)${v.nemesis ? ', random faults' : ''}\n`
+      : `${file}: valid ${v.shape} topology, ${v.regions} region(s), ${v.clusters} cluster(s), ${v.nodes} node(s)${v.services ? `, ${v.services} service(s) with ${v.replicas} replica(s)` : ''}\n`,
   );
 }
 
@@ -47,9 +99,9 @@ export async function schemaCommand(ctx: CommandContext, opts: { scenario?: bool
 export async function upCommand(
   ctx: CommandContext,
   file: string,
-  opts: EngineOptions & { name?: string; imageSource?: string; nodeTimeout?: string },
+  opts: EngineOptions & { name?: string; imageSource?: string; nodeTimeout?: string; json?: boolean },
 ): Promise<void> {
-  if (onKubernetes(opts)) return (await kubeCommands()).kubeUpCommand(ctx, file, opts);
+  if (onKubernetes(opts)) return (await kubeCommands(opts)).kubeUpCommand(ctx, file, opts);
   const nodeTimeoutMs = parseDuration(opts.nodeTimeout ?? '180s');
   if (nodeTimeoutMs === undefined || nodeTimeoutMs <= 0)
     throw new FedsimError(`--node-timeout expects a duration such as 90s or 5m, got "${opts.nodeTimeout}".`);
@@ -63,10 +115,19 @@ export async function upCommand(
     say: ctx.say,
     signal: ctx.interrupt().signal,
   });
-  await fed.close();
-  ctx.out(
-    `federation ${fed.name} is up (${((Date.now() - t0) / 1000).toFixed(1)} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`,
-  );
+  const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));
+  let regions: RegionEndpoints[];
+  try {
+    regions = await regionEndpoints(fed);
+  } finally {
+    await fed.close();
+  }
+  if (opts.json) {
+    ctx.out(`${JSON.stringify({ federation: fed.name, seconds, regions }, null, 2)}\n`);
+    return;
+  }
+  ctx.out(endpointsText(regions));
+  ctx.out(`federation ${fed.name} is up (${seconds} s); \`fedsim status ${fed.name}\` shows it, \`fedsim down ${fed.name}\` removes it\n`);
 }
 
 interface NodeStatus {
@@ -181,28 +242,36 @@ function monitoringUrlsOf(containers: ContainerSummary[]): Record<string, string
 }
 
 /** `fedsim down NAME | --all`: removes everything labelled with the federation; idempotent. */
-export async function downCommand(ctx: CommandContext, name: string | undefined, opts: EngineOptions & { all?: boolean }): Promise<void> {
-  if (onKubernetes(opts)) return (await kubeCommands()).kubeDownCommand(ctx, name, opts);
+export async function downCommand(
+  ctx: CommandContext,
+  name: string | undefined,
+  opts: EngineOptions & { all?: boolean; json?: boolean },
+): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands(opts)).kubeDownCommand(ctx, name, opts);
   if (!name && !opts.all) throw new FedsimError('Name the federation to take down, or pass --all.');
   if (name && opts.all) throw new FedsimError(`Either name the federation to take down (${name}) or pass --all, not both.`);
   // A signal does not stop a removal half-way: what the user asked for is what Ctrl-C would do.
   ctx.interrupt(ctx.say, 'finishing the removal');
   const engine = await ctx.engine();
   const names = opts.all ? await federationNames(engine) : [name!];
+  const removed: { federation: string; containers: number; networks: number }[] = [];
   for (const n of names) {
-    const removed = await removeFederation(engine, n);
+    const r = await removeFederation(engine, n);
+    removed.push({ federation: n, containers: r.containers, networks: r.networks });
+    if (opts.json) continue;
     ctx.out(
-      removed.containers + removed.networks
-        ? `federation ${n} removed (${removed.containers} containers, ${removed.networks} networks)\n`
+      r.containers + r.networks
+        ? `federation ${n} removed (${r.containers} containers, ${r.networks} networks)\n`
         : `federation ${n} was not up; nothing to remove\n`,
     );
   }
+  if (opts.json) return ctx.out(`${JSON.stringify({ removed }, null, 2)}\n`);
   if (opts.all && !names.length) ctx.out('no federation is up; nothing to remove\n');
 }
 
 /** `fedsim gc`: removes everything fedsim ever labelled, whatever federation or run it belonged to. */
-export async function gcCommand(ctx: CommandContext, opts: EngineOptions = {}): Promise<void> {
-  if (onKubernetes(opts)) return (await kubeCommands()).kubeGcCommand(ctx, opts);
+export async function gcCommand(ctx: CommandContext, opts: EngineOptions & { json?: boolean } = {}): Promise<void> {
+  if (onKubernetes(opts)) return (await kubeCommands(opts)).kubeGcCommand(ctx, opts);
   ctx.interrupt(ctx.say, 'finishing the removal');
   const engine = await ctx.engine();
   const names = await federationNames(engine);
@@ -215,6 +284,7 @@ export async function gcCommand(ctx: CommandContext, opts: EngineOptions = {}): 
   }
   const volumes = await engine.volumes(labelFilter());
   for (const v of volumes) await engine.removeVolume(v.name, { force: true });
+  if (opts.json) return ctx.out(`${JSON.stringify({ federations: names, containers, networks, volumes: volumes.length }, null, 2)}\n`);
   ctx.out(
     `gc: removed ${containers} containers, ${networks} networks, ${volumes.length} volumes${names.length ? ` of ${names.join(', ')}` : ''}\n`,
   );

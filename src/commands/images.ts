@@ -25,7 +25,7 @@ export async function imagesCommand(ctx: CommandContext, opts: { json?: boolean 
 }
 
 /** `fedsim images build [components...]`: builds what is missing, with progress on stderr. */
-export async function imagesBuildCommand(ctx: CommandContext, components: string[]): Promise<void> {
+export async function imagesBuildCommand(ctx: CommandContext, components: string[], opts: { json?: boolean } = {}): Promise<void> {
   for (const c of components) {
     if (!LOCAL_COMPONENTS.includes(c as ComponentName)) {
       throw new FedsimError(`"${c}" has no local recipe; choose from ${LOCAL_COMPONENTS.join(', ')}.`);
@@ -34,6 +34,14 @@ export async function imagesBuildCommand(ctx: CommandContext, components: string
   const engine = await ctx.engine();
   const t0 = performance.now();
   const results = await buildImages(engine, ctx.say, components.length ? (components as ComponentName[]) : LOCAL_COMPONENTS);
+  if (opts.json)
+    return ctx.out(
+      `${JSON.stringify(
+        results.map((r) => ({ ref: r.ref, built: r.built, seconds: Number(r.seconds.toFixed(1)) })),
+        null,
+        2,
+      )}\n`,
+    );
   for (const r of results) ctx.out(`${r.built ? 'built  ' : 'present'} ${r.ref}${r.built ? ` (${r.seconds.toFixed(1)} s)` : ''}\n`);
   ctx.out(`images ready in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -19,12 +19,12 @@ function timelineWindow(text: string): [number, number] {
 }
 
 /**
- * `fedsim report RUN_FOLDER|HISTORY [--timeline FROM-TO]`: (re)writes report.html, latency.svg and
+ * `fedsim report RUN_FOLDER|HISTORY [--timeline FROM-TO] [--json]`: (re)writes report.html, latency.svg and
  * rate.svg of a saved run, no containers. A run folder with report.json is drawn with the verdict
  * the run recorded (and its summary.md rewritten, now linking the plots); one without (a run cut
  * short, a bare history) is judged first as `fedsim check` does.
  */
-export async function reportCommand(ctx: CommandContext, path: string, opts: { timeline?: string }): Promise<void> {
+export async function reportCommand(ctx: CommandContext, path: string, opts: { timeline?: string; json?: boolean }): Promise<void> {
   const timeline = opts.timeline === undefined ? undefined : timelineWindow(opts.timeline);
   const run = await judgeSavedRun(path, {});
   const recorded = join(run.dir, 'report.json');
@@ -55,5 +55,10 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       plot,
     });
   }
-  ctx.out(`${file}\n${join(run.dir, VISUAL_FILES.latency)}\n${join(run.dir, VISUAL_FILES.rate)}\n`);
+  const written = { html: file, latency: join(run.dir, VISUAL_FILES.latency), rate: join(run.dir, VISUAL_FILES.rate) };
+  if (opts.json) {
+    ctx.out(`${JSON.stringify(written, null, 2)}\n`);
+    return;
+  }
+  ctx.out(`${written.html}\n${written.latency}\n${written.rate}\n`);
 }

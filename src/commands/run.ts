@@ -1,12 +1,15 @@
 import { join } from 'node:path';
+import { formatDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
 import { remoteWriteLines } from '../report/remote-write.js';
 import { VISUAL_FILES } from '../report/visuals.js';
 import type { Engine } from '../runtime/engine.js';
+import { describeFault } from '../runtime/faults.js';
 import { imageSourceFrom } from '../runtime/images.js';
 import { type Emit, RunControl } from '../scenarios/events.js';
 import { type LoadedScenario, loadScenario } from '../scenarios/file.js';
 import { runScenario } from '../scenarios/runner.js';
+import { dryRun } from '../scenarios/timeline.js';
 import { dashboardWanted, showDashboard, ViewStore } from '../ui/dashboard.js';
 import { plainLines } from '../ui/plain.js';
 import type { CommandContext } from './context.js';
@@ -18,6 +21,10 @@ export interface RunCommandOptions {
   imageSource?: string;
   /** commander's --no-ui: false asks for plain lines even on a terminal. */
   ui?: boolean;
+  /** The verdict as JSON on stdout (the run shows plain lines on stderr meanwhile). */
+  json?: boolean;
+  /** Print the expanded timeline for the seed and stop: no engine call. */
+  dryRun?: boolean;
 }
 
 /** Bad options are said before anything else happens (no engine is reached for them). */
@@ -32,7 +39,8 @@ function checkRunOptions(opts: RunCommandOptions): void {
  * without one, or with --no-ui), and prints the verdict; exit code 1 when an expectation fails.
  */
 async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedScenario, opts: RunCommandOptions): Promise<void> {
-  const live = dashboardWanted(opts.ui);
+  // The dashboard draws on the terminal's stdout, which --json keeps for the verdict.
+  const live = !opts.json && dashboardWanted(opts.ui);
   const store = new ViewStore();
   const plain = plainLines(ctx.show);
   const emit: Emit = live ? store.emit : plain;
@@ -59,6 +67,12 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
     stopDashboard();
   }
   const r = result.report;
+  if (!result.passed) process.exitCode = 1;
+  if (opts.json) {
+    const html = join(result.dir, VISUAL_FILES.html);
+    ctx.out(`${JSON.stringify({ runFolder: result.dir, reportHtml: html, ...r }, null, 2)}\n`);
+    return;
+  }
   const out = (line = '') => ctx.out(`${line}\n`);
   out(`${r.scenario}: ${r.passed ? 'PASS' : 'FAIL'} (seed ${r.seed}, ${r.seconds.total.toFixed(0)} s)`);
   for (const e of r.expectations)
@@ -71,7 +85,29 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
   for (const line of remoteWriteLines(r.verdicts)) out(line);
   out(`run folder: ${result.dir} (summary.md first)`);
   out(`report: ${join(result.dir, VISUAL_FILES.html)} (plots, the fault log, the timeline; opens from disk)`);
-  if (!result.passed) process.exitCode = 1;
+}
+
+/** `--dry-run`: the timeline as it would play for the seed, nemesis draws and picks resolved. */
+function printDryRun(ctx: CommandContext, loaded: LoadedScenario, opts: RunCommandOptions): void {
+  const d = dryRun(loaded, opts.seed === undefined ? undefined : Number(opts.seed));
+  if (opts.json) {
+    ctx.out(`${JSON.stringify(d, null, 2)}\n`);
+    return;
+  }
+  const s = (ms: number) => formatDuration(ms);
+  const lines = [
+    `${d.scenario}, seed ${d.seed}: ${s(d.warmupMs)} of warm-up, then ${s(d.durationMs)} of workload; times from the end of the warm-up`,
+  ];
+  for (const step of d.steps) {
+    const what =
+      step.action === 'heal'
+        ? 'heal everything'
+        : describeFault({ kind: step.kind!, target: step.target!, params: step.params ?? {}, forMs: step.forMs, nodes: step.nodes });
+    lines.push(`  +${s(step.at).padEnd(8)} ${what}  (${step.from === 'timeline' ? `timeline[${step.index}]` : 'nemesis'})`);
+  }
+  if (!d.steps.length) lines.push('  no fault: the workload runs undisturbed');
+  lines.push(`  +${s(d.durationMs).padEnd(8)} end of the workload: heal, checks, reports`);
+  ctx.out(`${lines.map((l) => `${l}\n`).join('')}`);
 }
 
 /**
@@ -81,6 +117,7 @@ async function runAndReport(ctx: CommandContext, engine: Engine, loaded: LoadedS
 export async function runCommand(ctx: CommandContext, file: string, opts: RunCommandOptions): Promise<void> {
   checkRunOptions(opts);
   const loaded = loadScenario(file);
+  if (opts.dryRun) return printDryRun(ctx, loaded, opts);
   await runAndReport(ctx, await ctx.engine(), loaded, opts);
 }
 

@@ -20,6 +20,7 @@ export const CLOCK_KINDS = [
     },
     does: "the node's wall clock moved by an offset (libfaketime in its JVM), at run time",
     inverse: 'the offset set back to zero',
+    updatable: true,
     effects(plan, spec) {
       // Database nodes only: a region's service replicas run images fedsim did not build.
       const selected = selectNodes(plan, spec.target, spec.pick, spec.seed);

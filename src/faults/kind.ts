@@ -21,6 +21,12 @@ export interface FaultKindDef<N extends string = string> {
   inverse: string;
   /** Happens at once and has nothing to undo, so it takes no `for`. */
   instant?: true;
+  /**
+   * Its parameters can be changed while it is active (`fedsim fault update ID`): its effects are
+   * values set in place (a toxic's attributes, a cgroup limit, a clock offset), so the same effects
+   * with new values are set again. Kinds without it (a kill, a cut link) have nothing to change.
+   */
+  updatable?: true;
   /** A rule across its parameters; the message names the first parameter it is about. */
   check?: (spec: FaultInput) => { path: Param; message: string } | undefined;
   /**

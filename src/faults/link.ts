@@ -36,6 +36,7 @@ function toxicKind<const N extends string>(
     params,
     does,
     inverse: "its toxics removed (the baseline's stay)",
+    updatable: true,
     check,
     effects(plan, spec, id) {
       const directions = parseLinkTarget(plan, spec.target);

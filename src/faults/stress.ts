@@ -32,6 +32,7 @@ export const STRESS_KINDS = [
     },
     does: 'CPU quota and/or memory limit lowered (cgroup, by container update): slow or OOM-prone nodes',
     inverse: 'the planned limits set again (no CPU quota, the planned memory)',
+    updatable: true,
     check: (s) =>
       s.cpu === undefined && s.memory === undefined ? { path: 'cpu', message: 'stress needs "cpu", "memory" or both' } : undefined,
     effects(plan, spec) {

@@ -251,6 +251,29 @@ export class CqlPinger {
   }
 }
 
+/**
+ * How far one node's wall clock is from this host's, in ms (its `now()` against ours, the query's
+ * round trip halved), asked of that node alone at its own address: no gateway, no other node.
+ */
+export async function nodeClockOffsetMs(address: string, datacenter: string): Promise<number> {
+  const { DCAwareRoundRobinPolicy, WhiteListPolicy } = cassandra.policies.loadBalancing;
+  const client = new cassandra.Client({
+    contactPoints: [`${address}:9042`],
+    localDataCenter: datacenter,
+    policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(datacenter), [`${address}:9042`]) },
+    socketOptions: { connectTimeout: 5000, readTimeout: 5000 },
+  });
+  try {
+    await client.connect();
+    const t0 = Date.now();
+    const rs = await client.execute('SELECT toUnixTimestamp(now()) AS t FROM system.local');
+    const t1 = Date.now();
+    return Number(rs.rows[0]!.t) - (t0 + t1) / 2;
+  } finally {
+    await client.shutdown().catch(() => undefined);
+  }
+}
+
 /** Median wall time of `n` runs of a query after one warm-up (which opens connections), in ms. */
 export async function medianRoundTrip(
   client: cassandra.Client,

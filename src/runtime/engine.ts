@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import tar from 'tar-fs';
 import { FedsimError, reason } from '../errors.js';
+import { DEFAULT_ENDPOINT, discoverEngines, type EngineCandidate } from './discovery.js';
 import { type Probe, waitUntil } from './wait.js';
 
 /**
@@ -110,6 +111,8 @@ export class Engine {
     readonly endpoint: string,
     readonly version: string,
     readonly apiVersion: string,
+    /** Why this engine: DOCKER_HOST, a docker context, which socket (runtime/discovery.ts). */
+    readonly found = '',
   ) {}
 
   ping(): Promise<unknown> {
@@ -374,30 +377,55 @@ export class Engine {
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 const DOCKERD_LOG = '/var/log/fedsim-dockerd.log';
 
-function endpointOf(): string {
-  return process.env.DOCKER_HOST ?? `unix://${DEFAULT_SOCKET}`;
+/** dockerode's options for a candidate: DOCKER_HOST is read by the client itself (TLS variables too). */
+function clientOptions(c: EngineCandidate, timeoutMs?: number): Docker.DockerOptions {
+  // No keep-alive: idle sockets to the engine would hold a finished command open for a minute.
+  const local = /^(unix|tcp|http):\/\//.test(c.endpoint);
+  const base = { ...(timeoutMs !== undefined && { timeout: timeoutMs }), ...(local && { agent: new Agent({ keepAlive: false }) }) };
+  if (c.fromEnv) return base as Docker.DockerOptions;
+  if (c.endpoint.startsWith('unix://')) return { ...base, socketPath: c.endpoint.slice('unix://'.length) } as Docker.DockerOptions;
+  const url = new URL(c.endpoint.replace(/^tcp:/, c.tlsDir ? 'https:' : 'http:'));
+  const tls = c.tlsDir && {
+    ca: readFileSync(join(c.tlsDir, 'ca.pem')),
+    cert: readFileSync(join(c.tlsDir, 'cert.pem')),
+    key: readFileSync(join(c.tlsDir, 'key.pem')),
+  };
+  return {
+    ...base,
+    protocol: url.protocol.replace(':', ''),
+    host: url.hostname,
+    port: url.port,
+    ...(url.protocol === 'ssh:' && { username: url.username }),
+    ...tls,
+  } as Docker.DockerOptions;
 }
 
-/** Reaches the engine at DOCKER_HOST or the default socket; a FedsimError when nothing answers. */
+/**
+ * Reaches the engine found by discovery.ts (DOCKER_HOST, a docker context, else the first socket
+ * that answers: system, rootless, Docker Desktop, Podman); a FedsimError saying where it looked.
+ */
 export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
-  const endpoint = endpointOf();
-  // No keep-alive: idle sockets to the engine would hold a finished command open for a minute.
-  const agent = () =>
-    endpoint.startsWith('unix://') || endpoint.startsWith('tcp://') || endpoint.startsWith('http://')
-      ? new Agent({ keepAlive: false })
-      : undefined;
-  const docker = new Docker({ timeout: timeoutMs, agent: agent() } as Docker.DockerOptions);
-  try {
-    const v = await docker.version();
-    // Later calls (image builds, log streams) can be long: only the first answer is bounded.
-    return new Engine(new Docker({ agent: agent() } as Docker.DockerOptions), endpoint, v.Version, v.ApiVersion);
-  } catch (err) {
-    throw new FedsimError(
-      process.env.DOCKER_HOST
-        ? `No Docker engine answers at DOCKER_HOST=${endpoint} (${reason(err)}); start it or unset DOCKER_HOST.`
-        : `No Docker engine answers at ${endpoint} (${reason(err)}); run \`fedsim doctor\` as root to install and start one, or set DOCKER_HOST.`,
-    );
+  const found = discoverEngines();
+  if ('problem' in found)
+    throw new FedsimError(`No Docker engine: ${found.problem}; choose another with \`docker context use\` or set DOCKER_HOST.`);
+  const candidates = found.candidates.length ? found.candidates : [{ endpoint: DEFAULT_ENDPOINT, why: 'the system socket' }];
+  const tried: string[] = [];
+  let lastWhy = '';
+  for (const c of candidates) {
+    try {
+      const v = await new Docker(clientOptions(c, timeoutMs)).version();
+      // Later calls (image builds, log streams) can be long: only the first answer is bounded.
+      return new Engine(new Docker(clientOptions(c)), c.endpoint, v.Version, v.ApiVersion, c.why);
+    } catch (err) {
+      lastWhy = reason(err);
+      tried.push(`${c.endpoint} (${c.why}: ${lastWhy})`);
+    }
   }
+  throw new FedsimError(
+    process.env.DOCKER_HOST
+      ? `No Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST} (${lastWhy}); start it or unset DOCKER_HOST.`
+      : `No Docker engine answers at ${tried.join(', ')}; \`fedsim setup\` installs and starts one (as root on Debian), or set DOCKER_HOST.`,
+  );
 }
 
 /** One ping: true when the engine answers within `timeoutMs`. */
@@ -443,14 +471,17 @@ export function watchEngine(engine: Engine, onLost: (why: string) => void, every
 }
 
 /**
- * Like connectEngine, but where no engine answers, runs as root on Debian and DOCKER_HOST is unset,
- * installs Debian's docker.io and starts dockerd in the background (no systemd here).
+ * `fedsim setup`'s engine: like connectEngine, but where no engine answers, runs as root on Debian
+ * and none was named (DOCKER_HOST, a docker context), installs Debian's docker.io and starts dockerd
+ * in the background (no systemd here). Only setup and demo call it; doctor only diagnoses.
  */
 export async function ensureEngine(say: (line: string) => void): Promise<Engine> {
   try {
     return await connectEngine();
   } catch (err) {
-    if (process.env.DOCKER_HOST || !canProvision()) throw err;
+    // An engine the user named (DOCKER_HOST, a docker context) is theirs to start: never replaced.
+    const found = discoverEngines();
+    if ('problem' in found || found.candidates.some((c) => c.explicit) || !canProvision()) throw err;
   }
   if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd')) {
     say('no Docker engine: installing Debian docker.io (apt-get)');

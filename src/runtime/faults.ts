@@ -3,15 +3,17 @@ import { Clock } from '../clock.js';
 import { describeIssues } from '../common/document.js';
 import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
-import { type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
-import { effectsOf } from '../faults/kinds.js';
+import { type ClockEffect, type Effects, FAULT_TOXIC_PREFIX, type NodeEffect, touchedNodes } from '../faults/effects.js';
+import { effectsOf, kindOf } from '../faults/kinds.js';
 import type { FaultLog, FaultRecord } from '../faults/log.js';
+import type { FaultParams } from '../faults/params.js';
 import { type FaultSpec, type FaultSpecInput, FaultSpecSchema, INSTANT_KINDS, paramsOf } from '../faults/spec.js';
 import type { Engine } from './engine.js';
 import { type Federation, waitUntilAnswering } from './federation.js';
 import { GatewayApi, type GatewayToxic } from './gateway.js';
 import {
   addPacketRules,
+  clockFollows,
   deletePacketRules,
   restoreLimits,
   setClock,
@@ -223,6 +225,15 @@ export class Faults {
     return record;
   }
 
+  /** Moves a node's clock from `fromSeconds` and returns once the node's own clock (and its message dating) follow. */
+  private async moveClock(c: ClockEffect, fromSeconds: number): Promise<void> {
+    const n = this.fed.plan.nodes.find((x) => x.name === c.node);
+    if (!n) throw new FedsimError(`${c.node} is not a node of federation ${this.fed.plan.federation}.`);
+    const writtenAt = performance.now();
+    await setClock(this.engine, c);
+    await clockFollows({ ...c, address: n.address, datacenter: n.datacenter, ahead: c.offsetSeconds > fromSeconds, writtenAt });
+  }
+
   private async apply(effects: Effects): Promise<void> {
     const results = await Promise.allSettled([
       ...effects.toxics.map((t) => this.gateway(t.gateway).addToxic(t.proxy, t.toxic as GatewayToxic)),
@@ -230,7 +241,7 @@ export class Faults {
       ...effects.nodes.map((n) => actOnNode(this.engine, n)),
       ...(effects.packets ?? []).map((p) => addPacketRules(this.engine, p)),
       ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
-      ...(effects.clocks ?? []).map((c) => setClock(this.engine, c)),
+      ...(effects.clocks ?? []).map((c) => this.moveClock(c, 0)),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -252,6 +263,44 @@ export class Faults {
   }
 
   /**
+   * Changes an active fault's parameters in place, whichever process injected it (`fedsim fault
+   * update`): its toxics' attributes updated on the gateways, its limits or clock offsets set again,
+   * its record replaced. Only for kinds marked `updatable`, and only when the change keeps what the
+   * fault touches (a new `pick` or `seed` would move it to other nodes: heal it and inject another).
+   * Bad input throws before anything is touched.
+   */
+  async update(id: string, changes: FaultParams): Promise<ActiveFault> {
+    const fault = (await this.stored()).find((f) => f.id === id);
+    if (!fault) throw new FedsimError(`No fault ${id} is active in ${this.fed.name}; \`fedsim faults\` lists those that are.`);
+    const kind = kindOf(fault.spec.kind);
+    if (!kind.updatable)
+      throw new FedsimError(
+        `A ${kind.name} fault has no parameters to change while it is active; \`fedsim heal ${id}\` undoes it, then inject another.`,
+      );
+    if (!Object.keys(changes).length)
+      throw new FedsimError(`Give the parameters of fault ${id} to change (${kind.name} takes ${Object.keys(kind.params).join(', ')}).`);
+    const spec = parseFault({ ...fault.spec, ...changes });
+    const effects = effectsOf(this.fed.plan, spec, id);
+    if (touchedBy(effects) !== touchedBy(fault.effects))
+      throw new FedsimError(`That change would move fault ${id} to other nodes; \`fedsim heal ${id}\` undoes it, then inject another.`);
+    await Promise.all([
+      ...effects.toxics.map((t) => this.gateway(t.gateway).updateToxic(t.proxy, t.toxic.name, t.toxic.attributes)),
+      ...(effects.limits ?? []).map((l) => setLimits(this.engine, l)),
+      ...(effects.clocks ?? []).map((c) =>
+        this.moveClock(c, fault.effects.clocks?.find((o) => o.container === c.container)?.offsetSeconds ?? 0),
+      ),
+    ]);
+    const updated: StoredFault = { ...fault, spec, effects };
+    // A record is a volume's labels, which cannot change: replaced. Heal needs no record meanwhile.
+    await this.drop(id);
+    await this.store(updated);
+    this.say(
+      `fault ${id}: now ${describeFault({ kind: spec.kind, target: spec.target, params: paramsOf(spec), nodes: touchedNodes(effects) })}`,
+    );
+    return { ...updated, overdue: updated.until !== undefined && Date.parse(updated.until) < Date.now() };
+  }
+
+  /**
    * Removes a fault's effects (except what another active fault still holds) and its record. Every
    * removal is tried; the record goes even if one failed (heal restores the declared state without
    * records), and the first failure is then thrown.
@@ -270,7 +319,7 @@ export class Faults {
         const other = otherLimit.get(l.container);
         if (other) await setLimits(this.engine, other);
       }),
-      ...(e.clocks ?? []).map((c) => setClock(this.engine, otherClock.get(c.container) ?? { ...c, offsetSeconds: 0 })),
+      ...(e.clocks ?? []).map((c) => this.moveClock(otherClock.get(c.container) ?? { ...c, offsetSeconds: 0 }, c.offsetSeconds)),
       ...e.toxics.map((t) => this.gateway(t.gateway).removeToxic(t.proxy, t.toxic.name)),
       ...e.disabled
         .filter((p) => !heldProxies.has(`${p.gateway}/${p.proxy}`))
@@ -468,6 +517,18 @@ export class Faults {
       .filter((f): f is StoredFault => f !== null)
       .sort((a, b) => a.asked.localeCompare(b.asked));
   }
+}
+
+/** What a fault's effects act on, whatever values they set: an update must keep it. */
+function touchedBy(e: Effects): string {
+  return JSON.stringify([
+    e.toxics.map((t) => [t.gateway, t.proxy, t.toxic.name, t.toxic.type]),
+    e.disabled,
+    e.nodes,
+    (e.packets ?? []).map((p) => p.container),
+    (e.limits ?? []).map((l) => l.container),
+    (e.clocks ?? []).map((c) => c.container),
+  ]);
 }
 
 /** "latency us-east-1->eu-west-1 (latency 150, jitter 10) for 30s", for logs and listings. */

@@ -76,6 +76,11 @@ export class GatewayApi {
     await this.call('POST', `/proxies/${proxy}/toxics`, { ...toxic, toxicity: 1 });
   }
 
+  /** A toxic's attributes changed in place (Toxiproxy's toxic update): no connection is cut. */
+  async updateToxic(proxy: string, toxic: string, attributes: Record<string, number>): Promise<void> {
+    await this.call('POST', `/proxies/${proxy}/toxics/${toxic}`, { attributes });
+  }
+
   /** Idempotent: a toxic that is already gone is fine. */
   async removeToxic(proxy: string, toxic: string): Promise<void> {
     await this.call('DELETE', `/proxies/${proxy}/toxics/${toxic}`);

@@ -1,6 +1,9 @@
+import { sleep } from '../common/sleep.js';
 import { FedsimError } from '../errors.js';
 import { type ClockEffect, FAULT_RULE_PREFIX, type LimitEffect, type PacketEffect } from '../faults/effects.js';
+import { nodeClockOffsetMs } from './cql.js';
 import type { Engine } from './engine.js';
+import { waitUntil } from './wait.js';
 
 /**
  * Faults below the gateway's proxies, in a container's own kernel state: iptables rules in its
@@ -117,6 +120,39 @@ export async function setClock(engine: Engine, c: Pick<ClockEffect, 'node' | 'co
       `${c.node} has no ${CLOCK_FILE}: its image predates clock faults (run \`fedsim images build\` and bring it up again).`,
     );
 }
+
+/**
+ * Waits until a node's clock has moved to `offsetSeconds`, written to its file at `writtenAt`
+ * (performance.now()): libfaketime in the JVM reads the file again within a second
+ * (FAKETIME_CACHE_DURATION=1), and Cassandra's epoch translation, which dates internode messages,
+ * is refreshed every second in fedsim's image (Cassandra's default is 10 s), so two seconds after
+ * the write both have moved. A clock moved ahead is also seen moving: the node's own `now()` within a
+ * second of the offset. One moved back cannot be seen that way (a node never hands out a time
+ * earlier than one it already gave), so the two seconds are all there is to wait.
+ */
+export async function clockFollows(
+  c: Pick<ClockEffect, 'node' | 'offsetSeconds'> & { address: string; datacenter: string; ahead: boolean; writtenAt: number },
+  signal?: AbortSignal,
+): Promise<void> {
+  if (c.ahead) {
+    const target = c.offsetSeconds * 1000;
+    const moved = await waitUntil(
+      {
+        what: `${c.node}'s clock at ${c.offsetSeconds >= 0 ? '+' : ''}${c.offsetSeconds} s`,
+        check: async () => {
+          const off = await nodeClockOffsetMs(c.address, c.datacenter);
+          return Math.abs(off - target) < 1000 ? undefined : `its clock is ${(off / 1000).toFixed(1)} s off`;
+        },
+      },
+      { timeoutMs: 20_000, everyMs: 250, signal },
+    );
+    if (!moved.ready) throw new FedsimError(`${c.node}'s clock did not move to ${c.offsetSeconds} s within 20 s (${moved.last}).`);
+  }
+  await sleep(Math.max(0, CLOCK_FOLLOWS_MS - (performance.now() - c.writtenAt)), signal);
+}
+
+/** How long after its file is written a node's clock (and its message dating) has surely moved. */
+export const CLOCK_FOLLOWS_MS = 2100;
 
 /** Sets every clock offset back to zero where one is set; true when something changed. */
 export async function sweepClock(engine: Engine, container: string): Promise<boolean> {

@@ -1,4 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +39,20 @@ function impatientClient(fed: Federation, region: string, cluster: string): cass
 function fedsim(args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 240_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI without blocking this process: a socket this test serves must keep answering meanwhile. */
+function fedsimAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /**
@@ -270,6 +288,140 @@ describe('faults outlive the process that injected them', () => {
     const again = fedsim(['heal', '-f', 'fault-duo']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/0 fault record\(s\) cleared; 0 toxic\(s\) removed/);
+  });
+});
+
+describe('fault ids: heal one, update one, JSON for scripts', () => {
+  /** The toxics of a fault (by its id) on every gateway of duo, with their attributes. */
+  async function toxicsOf(id: string): Promise<Record<string, number>[]> {
+    const all = await Promise.all(duo.plan.gateways.map((g) => new GatewayApi(g.region, duo.gatewayApis[g.region]!).proxies()));
+    return all.flat().flatMap((p) => p.toxics.filter((t) => t.name.startsWith(`fault-${id}-`)).map((t) => t.attributes));
+  }
+
+  it('fault prints the id that heal ID and fault update ID take; kinds with nothing to change are refused in one sentence', async () => {
+    const f = ['-f', 'fault-duo'];
+    const plain = fedsim(['fault', 'latency', 'us-east-1->eu-west-1', '--latency', '20ms', ...f]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^[0-9a-f]{8}\n$/);
+    const latency = plain.stdout.trim();
+    expect(await toxicsOf(latency)).toEqual([
+      { latency: 20, jitter: 0 },
+      { latency: 20, jitter: 0 },
+    ]);
+
+    const paused = fedsim(['fault', 'pause', 'cluster:worker-eu', '--json', ...f]);
+    expect(paused.code, paused.stderr).toBe(0);
+    const record = JSON.parse(paused.stdout);
+    expect(record).toMatchObject({ federation: 'fault-duo', kind: 'pause', target: 'cluster:worker-eu', nodes: ['worker-eu-eu-west-1-1'] });
+    expect(record.id).toMatch(/^[0-9a-f]{8}$/);
+    expect(record.effect.wall).toEqual(expect.any(String));
+
+    // The toxics change in place on both gateways (Toxiproxy's toxic update).
+    const updated = fedsim(['fault', 'update', latency, '--latency', '200ms', '--jitter', '10ms', '--json', ...f]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ federation: 'fault-duo', id: latency, spec: { latency: 200, jitter: 10 } });
+    expect(await toxicsOf(latency)).toEqual([
+      { latency: 200, jitter: 10 },
+      { latency: 200, jitter: 10 },
+    ]);
+    const listed = JSON.parse(fedsim(['faults', '--json', ...f]).stdout) as { id: string; spec: { latency?: number } }[];
+    expect(listed.find((x) => x.id === latency)!.spec.latency).toBe(200);
+
+    // Bad updates: one sentence, exit 2, nothing changed.
+    const one = (r: { code: number | null; stderr: string }, pattern: RegExp) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(pattern);
+    };
+    one(
+      fedsim(['fault', 'update', record.id, '--latency', '5ms', ...f]),
+      /^fedsim: A pause fault has no parameters to change while it is active; `fedsim heal [0-9a-f]{8}` undoes it, then inject another\.$/,
+    );
+    one(fedsim(['fault', 'update', latency, '--jitter', '300ms', ...f]), /jitter: jitter larger than the latency/);
+    one(fedsim(['fault', 'update', latency, '--rate', '5', ...f]), /latency takes no "rate"/);
+    one(
+      fedsim(['fault', 'update', latency, ...f]),
+      /^fedsim: Give the parameters of fault [0-9a-f]{8} to change \(latency takes latency, jitter\)\.$/,
+    );
+    one(fedsim(['fault', 'update', 'feedbeef', '--latency', '5ms', ...f]), /^fedsim: No fault feedbeef is active in fault-duo; /);
+    one(fedsim(['fault', 'update', 'feedbeef', '--latency', '5ms']), /^fedsim: No fault feedbeef is active in any federation; /);
+    one(
+      fedsim(['heal', 'feedbeef', ...f]),
+      /^fedsim: No fault feedbeef is active in fault-duo \(active: [0-9a-f, ]+\); `fedsim faults` lists them\.$/,
+    );
+    expect(await toxicsOf(latency)).toEqual([
+      { latency: 200, jitter: 10 },
+      { latency: 200, jitter: 10 },
+    ]);
+
+    // heal ID undoes that fault only; the last one healed waits until the federation answers.
+    const first = fedsim(['heal', latency, '--json', ...f]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ federation: 'fault-duo', healed: [latency], faultsLeft: 1 });
+    expect(await toxicsOf(latency)).toEqual([]);
+    expect((await engine.inspect(duo.plan.nodes.find((n) => n.cluster === 'worker-eu')!.container)).paused).toBe(true);
+    // An id says which federation it is in: no -f needed with two up (fault-duo, fault-pair).
+    const last = fedsim(['heal', record.id]);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stdout).toMatch(new RegExp(`^fault ${record.id} undone in [\\d.]+ s: pause cluster:worker-eu; fault-duo answers again\n$`));
+    expect(JSON.parse(fedsim(['faults', '--json', ...f]).stdout)).toEqual([]);
+    await expectDeclaredState(duo);
+
+    const healAll = JSON.parse(fedsim(['heal', '--json', ...f]).stdout);
+    expect(healAll).toMatchObject({ federation: 'fault-duo', faults: 0, toxicsRemoved: 0, nodesStarted: [], nodesUnpaused: [] });
+    expect(healAll.seconds).toEqual(expect.any(Number));
+  });
+
+  it('a stress fault is updated in place: the container gets the new CPU quota', async () => {
+    const node = duo.plan.nodes.find((n) => n.cluster === 'main')!;
+    const quota = async () => (await engine.limits(node.container)).cpuQuota;
+    const id = fedsim(['fault', 'stress', node.name, '--cpu', '50', '-f', 'fault-duo']).stdout.trim();
+    expect(await quota()).toBe(50_000);
+    const r = fedsim(['fault', 'update', id, '--cpu', '25', '-f', 'fault-duo']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${id}\n`);
+    expect(await quota()).toBe(25_000);
+    expect(fedsim(['heal', id, '-f', 'fault-duo']).code).toBe(0);
+    expect(await quota()).toBeLessThanOrEqual(0);
+  });
+
+  it('doctor finds the engine through a docker context and says so; status and down answer in JSON', async () => {
+    // A docker context whose endpoint is a socket of its own (forwarding to the engine), found by
+    // DOCKER_CONFIG's currentContext, with no DOCKER_HOST: what `docker context use` sets up.
+    const dir = mkdtempSync(join(tmpdir(), 'fedsim-context-'));
+    const socket = join(dir, 'engine.sock');
+    const server = createServer((client) => {
+      const upstream = createConnection('/var/run/docker.sock');
+      for (const s of [client, upstream]) s.on('error', () => undefined);
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const hash = createHash('sha256').update('elsewhere').digest('hex');
+    mkdirSync(join(dir, 'contexts', 'meta', hash), { recursive: true });
+    writeFileSync(
+      join(dir, 'contexts', 'meta', hash, 'meta.json'),
+      JSON.stringify({ Name: 'elsewhere', Endpoints: { docker: { Host: `unix://${socket}` } } }),
+    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ currentContext: 'elsewhere' }));
+    try {
+      const r = await fedsimAsync(['doctor', '--json'], { DOCKER_HOST: '', DOCKER_CONFIG: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const found = JSON.parse(r.stdout).engine;
+      expect(found).toMatchObject({ found: true, endpoint: `unix://${socket}`, why: `docker context elsewhere (${dir}/config.json)` });
+      expect(found.version).toBe(engine.version);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const status = JSON.parse(fedsim(['status', 'fault-duo', '--json']).stdout) as {
+      name: string;
+      containers: { role: string; state: string }[];
+    }[];
+    expect(status.map((x) => x.name)).toEqual(['fault-duo']);
+    expect(status[0]!.containers.filter((c) => c.role === 'node').map((c) => c.state)).toEqual(['up', 'up']);
+    const down = fedsim(['down', 'not-up-here', '--json']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(JSON.parse(down.stdout)).toEqual({ removed: [{ federation: 'not-up-here', containers: 0, networks: 0 }] });
   });
 });
 

@@ -100,8 +100,18 @@ describe('a scenario whose expectation cannot hold', () => {
     await expectRunFolder(join(out, 'first'), ['durability', 'registry', 'routing', 'residency', 'latency']);
     expect(await federationNames(await connectEngine())).toContain('impossible-latency');
 
-    const second = await fedsimRun([file, '--out', join(out, 'second'), '--seed', '3']);
+    // The second as a script runs it: --json, the verdict one JSON document on stdout, the same exit code.
+    const second = await fedsimRun([file, '--out', join(out, 'second'), '--seed', '3', '--json']);
     expect(second.code).toBe(1);
+    const verdict = JSON.parse(second.stdout);
+    expect(verdict).toMatchObject({ runFolder: join(out, 'second'), scenario: 'impossible-latency', seed: 3, passed: false });
+    expect(verdict.reportHtml).toBe(join(out, 'second', 'report.html'));
+    expect(verdict.expectations.find((e: { name: string }) => e.name === 'latency')).toMatchObject({ holds: false, status: 'fail' });
+    expect(verdict).toEqual({
+      runFolder: verdict.runFolder,
+      reportHtml: verdict.reportHtml,
+      ...JSON.parse(readFileSync(join(out, 'second', 'report.json'), 'utf8')),
+    });
     const reset = /reused federation impossible-latency: faults healed and data emptied in ([\d.]+) s/.exec(second.stderr);
     expect(reset, second.stderr.slice(-2000)).not.toBeNull();
     expect(Number(reset![1])).toBeLessThan(5);

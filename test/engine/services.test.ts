@@ -101,8 +101,9 @@ async function curlTimes(replica: string, urls: string[], n = 15): Promise<{ cod
 
 beforeAll(async () => {
   engine = await connectEngine();
-  const r = await fedsim(['up', writeTopology('svc.yaml', topology), '--name', NAME]).done;
+  const r = await fedsim(['up', writeTopology('svc.yaml', topology), '--name', NAME, '--json']).done;
   expect(r.code, r.stderr).toBe(0);
+  upJson = r.stdout;
 }, 600_000);
 
 afterAll(async () => {
@@ -110,7 +111,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What `fedsim up --json` printed. */
+let upJson = '';
+
 describe('services in a federation', () => {
+  it('up --json prints the endpoints, the same `fedsim endpoints --json` gives', async () => {
+    const printed = JSON.parse(upJson);
+    expect(printed.federation).toBe(NAME);
+    expect(printed.seconds).toBeGreaterThan(0);
+    const endpoints = JSON.parse((await fedsim(['endpoints', NAME, '--json']).done).stdout);
+    expect(printed.regions).toEqual(endpoints.regions);
+    expect(printed.regions.map((r: { region: string }) => r.region)).toEqual(topology.regions);
+    const web = printed.regions.flatMap((r: { services: { replica: string; ports: { published?: string }[] }[] }) => r.services);
+    expect(web.find((s: { replica: string }) => s.replica === 'web-site-b-1').ports[0].published).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
   it('lists each replica in status with what its published port is, and the port serves the replica', async () => {
     const r = await fedsim(['status', NAME, '--json']).done;
     const containers = JSON.parse(r.stdout)[0].containers as { name: string; role: string; service?: string; ports: string[] }[];

@@ -70,6 +70,57 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
     expectOneClearLine(fedsim(['status'], { DOCKER_HOST: 'unix:///nonexistent.sock' }), /No Docker engine answers/);
   });
 
+  it('doctor diagnoses and changes nothing: without an engine it says where it looked, exit 1, also as JSON', () => {
+    const r = fedsim(['doctor', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const findings = JSON.parse(r.stdout);
+    expect(findings.node).toBe(process.versions.node);
+    expect(findings.images).toBeNull();
+    expect(findings.engine).toEqual({
+      found: false,
+      error: expect.stringMatching(/^No Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock /),
+      looked: [{ endpoint: NO_ENGINE.DOCKER_HOST, why: 'DOCKER_HOST' }],
+    });
+    const plain = fedsim(['doctor']);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toMatch(/^engine {4}none: No Docker engine answers/m);
+    expect(plain.stdout).toMatch(/`fedsim setup` installs and starts one/);
+    // setup (and doctor --fix) never replaces an engine the user named: DOCKER_HOST is theirs to start.
+    for (const args of [['setup'], ['doctor', '--fix']])
+      expectOneClearLine(
+        fedsim(args),
+        /^fedsim: No Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock .*unset DOCKER_HOST\.$/,
+      );
+    // A docker context named but not there is said, not replaced by another engine.
+    const ctx = fedsim(['doctor', '--json'], { DOCKER_HOST: '', DOCKER_CONTEXT: 'gone', DOCKER_CONFIG: dir });
+    expect(ctx.code).toBe(1);
+    expect(JSON.parse(ctx.stdout).engine.error).toBe(
+      `No Docker engine: the docker context "gone" (DOCKER_CONTEXT) has no docker endpoint under ${dir}/contexts; choose another with \`docker context use\` or set DOCKER_HOST.`,
+    );
+  });
+
+  it('run --dry-run prints the timeline with no engine; fault update and heal refuse what they cannot do before any engine call', () => {
+    const dry = fedsim(['run', '--dry-run', '--json', join(import.meta.dirname, '../../scenarios/voedger-federation.yaml')]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).steps).toEqual([
+      {
+        at: 5000,
+        from: 'timeline',
+        index: 0,
+        action: 'fault',
+        kind: 'kill',
+        target: 'cluster:main',
+        params: {},
+        forMs: 10_000,
+        nodes: ['main-us-east-1-1'],
+        directions: [],
+      },
+    ]);
+    expectOneClearLine(fedsim(['fault', 'update', 'abcd1234', '--latency', '20ms', '--for', '3s']), /leave out --for\.$/);
+    expectOneClearLine(fedsim(['fault', 'update']), /missing required argument 'id'; see fedsim fault --help\.$/);
+    expectOneClearLine(fedsim(['up', 'x.yaml', '--json', '--engine', 'kubernetes']), /--json is not there yet with --engine kubernetes/);
+  });
+
   it('prints a JSON Schema that names every top-level key', () => {
     const r = fedsim(['schema']);
     expect(r.code).toBe(0);

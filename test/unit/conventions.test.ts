@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KINDS } from '../../src/faults/kinds.js';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { metaLine } from './histories.js';
 
@@ -57,6 +58,41 @@ describe('usage', { timeout: 120_000 }, () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
     expect(fedsim(['--help']).code).toBe(0);
     expect(fedsim(['check', '--help']).code).toBe(0);
+  });
+});
+
+describe('--json', { timeout: 120_000 }, () => {
+  it('every command that reports something offers --json (docs/CLI.md gives each shape)', () => {
+    const commands = fedsim(['--help'])
+      .stdout.split('\n')
+      .map((l) => /^ {2}([a-z]+)\b/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined && c !== 'help');
+    // What does not report: a command passed through, a dashboard, a schema (JSON already).
+    const reporting = commands.filter((c) => !['exec', 'watch', 'schema'].includes(c));
+    expect(reporting.length).toBeGreaterThanOrEqual(17);
+    const doc = readFileSync(join(root, 'docs/CLI.md'), 'utf8');
+    for (const c of [...reporting.map((c) => [c]), ['images', 'build'], ['fault', 'update']]) {
+      const help = fedsim([...c, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout, `fedsim ${c.join(' ')} --help`).toMatch(/--json/);
+      expect(doc, `docs/CLI.md on ${c.join(' ')}`).toMatch(new RegExp(`^\\|.*\`${c.join(' ')}[ \`].*\\|`, 'm'));
+    }
+  });
+});
+
+describe('fault update', () => {
+  it('docs/CLI.md names each kind as it is: updatable in place, or refused', () => {
+    const doc = readFileSync(join(root, 'docs/CLI.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('- `fedsim fault update ID'), doc.indexOf('`--for` is not a'));
+    const [updatable, refused] = section.split('The other kinds are refused') as [string, string];
+    for (const k of KINDS) {
+      const named = (text: string) => text.includes(`\`${k.name}\``);
+      expect({ kind: k.name, updatable: named(updatable), refused: named(refused) }).toEqual({
+        kind: k.name,
+        updatable: k.updatable === true,
+        refused: k.updatable !== true,
+      });
+    }
   });
 });
 
