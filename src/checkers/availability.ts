@@ -53,10 +53,9 @@ function named(h: History, entry: string, op: Op): boolean {
   return op.kind === kind && (level === undefined || levelOf(h, op) === level);
 }
 
-/** Whether a fault touches an operation, which depends only on the op's cluster and client region. */
-function touching(h: History, f: FaultRecord): (op: Op) => boolean {
-  const known = new Map<string, Map<string, boolean>>();
-  const decide = (clusterName: string, region: string): boolean => {
+/** Whether a fault touches the operations of a cluster from a client region. */
+function touchesPlace(h: History, f: FaultRecord): (cluster: string, region: string) => boolean {
+  return (clusterName, region) => {
     const cluster = h.meta.clusters[clusterName];
     if (!cluster) return false;
     if (f.nodes.some((n) => n in cluster.nodes)) return true;
@@ -64,7 +63,16 @@ function touching(h: History, f: FaultRecord): (op: Op) => boolean {
     for (const a of cluster.regions) for (const b of cluster.regions) if (a !== b) crossed.add(`${a}|${b}`);
     return f.directions.some(([from, to]) => crossed.has(`${from}|${to}`) || crossed.has(`${to}|${from}`));
   };
-  // Decided once per (cluster, region), not per operation: histories run to millions of operations.
+}
+
+/** Whether a fault touches an operation, which depends only on the op's cluster and client region. */
+function touching(h: History, f: FaultRecord): (op: Op) => boolean {
+  return byPlace(touchesPlace(h, f));
+}
+
+/** A question of an op's (cluster, client region), decided once per pair: histories run to millions of operations. */
+function byPlace(decide: (cluster: string, region: string) => boolean): (op: Op) => boolean {
+  const known = new Map<string, Map<string, boolean>>();
   return (op) => {
     let byRegion = known.get(op.cluster);
     if (!byRegion) {
@@ -114,17 +122,18 @@ export function recoveries(h: History, faults: FaultRecord[]): Recovery[] {
 /** At most this many error-rate windows in the evidence: a day-long run widens them instead. */
 const MAX_WINDOWS = 1000;
 
-function errorWindows(h: History, asked: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
-  let last = 0;
-  for (const op of h.ops) last = Math.max(last, op.complete ?? op.invoke);
+/** `last`: the latest time of any operation (completion, else invoke), found by the caller's pass. */
+function errorWindows(h: History, asked: number, last: number): { width: number; windows: { t: number; ok: number; errors: number }[] } {
   const width = Math.max(asked, Math.ceil(last / asked / MAX_WINDOWS) * asked);
-  const windows: { t: number; ok: number; errors: number }[] = [];
+  const n = Math.floor(last / width) + 1;
+  const ok = new Uint32Array(n);
+  const errors = new Uint32Array(n);
   for (const op of h.ops) {
     const i = Math.floor((op.complete ?? op.invoke) / width);
-    while (windows.length <= i) windows.push({ t: windows.length * width, ok: 0, errors: 0 });
-    if (op.outcome === 'ok') windows[i]!.ok++;
-    else windows[i]!.errors++;
+    if (op.outcome === 'ok') ok[i]!++;
+    else errors[i]!++;
   }
+  const windows = Array.from({ length: n }, (_, i) => ({ t: i * width, ok: ok[i]!, errors: errors[i]! }));
   return { width, windows };
 }
 
@@ -147,22 +156,28 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
   // (a kill, half a second), and what fails meanwhile fails because of it.
   const effective = faults.flatMap((f) => (f.effect ? [{ f, asked: f.asked.t, effect: f.effect.t, touches: touching(h, f) }] : []));
   for (const { f, asked, effect, touches } of effective) {
-    const touched = h.ops.filter(touches);
-    const row: FaultAvailability = { id: f.id, kind: f.kind, target: f.target, touched: touched.length };
-    const firstFail = touched
-      .filter((o) => o.outcome !== 'ok' && (o.complete ?? o.invoke) >= asked)
-      .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete ?? o.invoke), undefined);
-    if (firstFail !== undefined) row.firstFailureAfter = firstFail - asked;
+    // One pass per fault; the operations it touched are kept only when failWhileFaulted asks of them.
+    const touched: Op[] | undefined = opts.failWhileFaulted ? [] : undefined;
+    const undone = f.undone?.t ?? Infinity;
+    let count = 0;
+    let firstFail = Infinity;
+    let firstOk = Infinity;
+    for (const o of h.ops) {
+      if (!touches(o)) continue;
+      count++;
+      touched?.push(o);
+      if (o.outcome !== 'ok') {
+        const at = o.complete ?? o.invoke;
+        if (at >= asked && at < firstFail) firstFail = at;
+      } else if (o.invoke >= undone && o.complete! < firstOk) firstOk = o.complete!;
+    }
+    const row: FaultAvailability = { id: f.id, kind: f.kind, target: f.target, touched: count };
+    if (firstFail !== Infinity) row.firstFailureAfter = firstFail - asked;
     if (f.undone) {
-      const undone = f.undone.t;
-      const firstOk = touched
-        .filter((o) => o.outcome === 'ok' && o.invoke >= undone)
-        .reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.complete!), undefined);
-      if (firstOk !== undefined) row.recoveredAfter = firstOk - undone;
+      if (firstOk !== Infinity) row.recoveredAfter = firstOk - undone;
       if (f.answering) row.answeringAfter = f.answering.t - undone;
     }
-    if (opts.failWhileFaulted) {
-      const undone = f.undone?.t ?? Infinity;
+    if (touched && opts.failWhileFaulted) {
       row.whileFaulted = Object.fromEntries(
         opts.failWhileFaulted.map((entry) => {
           const mine = touched.filter((o) => named(h, entry, o));
@@ -199,18 +214,22 @@ function judge(h: History, faults: FaultRecord[], opts: AvailabilityOptions): Ve
   let total = 0;
   let errors = 0;
   const untouched = { operations: 0, errors: 0 };
+  const places = effective.map(({ f }) => touchesPlace(h, f));
+  const touchedByAny = byPlace((cluster, region) => places.some((touches) => touches(cluster, region)));
+  let last = 0;
   for (const o of h.ops) {
-    if (o.invoke < from || expectedFailures.has(o)) continue;
+    last = Math.max(last, o.complete ?? o.invoke);
+    if (o.invoke < from || (expectedFailures.size && expectedFailures.has(o))) continue;
     const failed = o.outcome !== 'ok';
     total++;
     if (failed) errors++;
-    if (!effective.some(({ touches }) => touches(o))) {
+    if (!touchedByAny(o)) {
       untouched.operations++;
       if (failed) untouched.errors++;
     }
   }
   const rate = total ? errors / total : 0;
-  const { width: windowWidth, windows } = errorWindows(h, opts.window);
+  const { width: windowWidth, windows } = errorWindows(h, opts.window, last);
   const evidence = {
     operations: total,
     errors,

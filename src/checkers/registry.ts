@@ -18,8 +18,9 @@ export const registry =
     const creates = new Map<string, Op>();
     const rank = { fail: 1, info: 2, ok: 3 } as const;
     // fedsim's own creates; a user's workload may create workspaces through the user's own system.
-    const others = h.ops.some((op) => op.workload !== undefined);
+    let others = false;
     for (const op of h.ops) {
+      if (op.workload !== undefined) others = true;
       if (op.kind !== 'create' || op.workload !== undefined) continue;
       const had = creates.get(op.workspace);
       if (!had || rank[op.outcome] > rank[had.outcome]) creates.set(op.workspace, op);

@@ -1,13 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
-import { readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
-import { expectationRow } from '../report/report.js';
-import { isScenarioDocument, loadScenario } from '../scenarios/file.js';
 import { loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
-import { type JudgeFiles, judgeApart, judgeLoaded } from './judge.js';
+import type { JudgeFiles } from './judge.js';
+import { judgeApart } from './judge-apart.js';
+
+// The checkers, the scenario schema and the report are imported where they are used: `fedsim
+// check` judges in a thread of its own, and this thread starts it before loading any of them.
 
 const MARK: Record<Verdict['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: '????' };
 
@@ -34,7 +35,8 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
   const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
-  const { faults, alerts, verdicts, expected } = judgeLoaded(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile), history);
+  const { judgeLoaded } = await import('./judge.js');
+  const { faults, alerts, verdicts, expected } = await judgeLoaded(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile), history);
   return { file, dir, history, faults, alerts, scenarioFile, verdicts, expected };
 }
 
@@ -59,16 +61,23 @@ export async function checkCommand(
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');
   // A scenario named on the command line is checked whole, as `validate` and `run` would check it
   // (a file of expectations only, with no topology, is read for those).
-  if (opts.scenario && isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
-  // Judged in a thread of its own (judge.ts): what judgeSavedRun does, in a smaller peak of memory.
+  if (opts.scenario) {
+    const [{ readDocument }, { isScenarioDocument, loadScenario }] = await Promise.all([
+      import('../common/document.js'),
+      import('../scenarios/file.js'),
+    ]);
+    if (isScenarioDocument(readDocument(opts.scenario))) loadScenario(opts.scenario);
+  }
+  // Judged in a thread of its own (judge-apart.ts): what judgeSavedRun does, in a smaller peak of memory.
   const judged = await judgeApart(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile));
   for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const { verdicts, expected } = judged;
   const judgedAny = verdicts.some((v) => v.status !== 'unknown');
   const passed = expected ? expected.every((e) => e.holds) : judgedAny && !verdicts.some((v) => v.status === 'fail');
-  if (opts.json)
+  if (opts.json) {
+    const { expectationRow } = await import('../report/report.js');
     ctx.out(`${JSON.stringify({ passed, warnings: judged.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
-  else {
+  } else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
     const out: string[] = [`${file}: ${judged.operations} operations, ${judged.faults} fault(s), ${against}\n`];
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));

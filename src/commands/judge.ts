@@ -1,17 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { checkRun } from '../checkers/all.js';
 import type { NoiseFloor } from '../checkers/floor.js';
 import type { Verdict } from '../checkers/verdict.js';
-import { parseWith, readDocument } from '../common/document.js';
 import { FedsimError } from '../errors.js';
 import { loadFaultLog } from '../faults/log.js';
 import { loadAlerts } from '../monitoring/alerts.js';
 import { loadMetrics } from '../monitoring/metrics.js';
 import { checkOptions, type Expectation, expectations } from '../report/expectations.js';
-import { ExpectSchema, UserWorkloadSchema } from '../scenarios/schema.js';
 import { type History, loadHistory } from '../workload/history.js';
 
 /** What `fedsim check` judges: a history and, when present, its fault log, scenario and alert log. */
@@ -35,21 +32,35 @@ export interface Judged {
   expected?: Expectation[];
 }
 
-/** Of a scenario file, or the scenario.json of a run folder, only its expectations and own workloads. */
-const Expectations = z.looseObject({
-  expect: ExpectSchema.default(ExpectSchema.parse({})),
-  workloads: z.array(UserWorkloadSchema).default([]),
-});
+/** What the judging thread posts back: only the verdicts, never the history. */
+export type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
+
+/**
+ * Of a scenario file, or the scenario.json of a run folder, only its expectations and own
+ * workloads. The scenario schema and the YAML parser are loaded only then: most checks have no
+ * scenario, and the judging thread loads its modules before it can start on the history.
+ */
+async function readExpectations(file: string) {
+  const [{ ExpectSchema, UserWorkloadSchema }, { parseWith, readDocument }] = await Promise.all([
+    import('../scenarios/schema.js'),
+    import('../common/document.js'),
+  ]);
+  const Expectations = z.looseObject({
+    expect: ExpectSchema.default(ExpectSchema.parse({})),
+    workloads: z.array(UserWorkloadSchema).default([]),
+  });
+  return parseWith(Expectations, readDocument(file), file);
+}
 
 /**
  * A saved run's verdict derived again from its history and the files beside it: the checkers, and
  * the scenario's expectations. The one way a saved run is judged (`check`, and `report` with no
  * report.json), so the two can never disagree.
  */
-export function judgeLoaded(files: JudgeFiles, history: History) {
+export async function judgeLoaded(files: JudgeFiles, history: History) {
   const faults = files.faults ? loadFaultLog(files.faults) : [];
   const alerts = files.alerts ? loadAlerts(files.alerts) : undefined;
-  const scenario = files.scenario ? parseWith(Expectations, readDocument(files.scenario), files.scenario) : undefined;
+  const scenario = files.scenario ? await readExpectations(files.scenario) : undefined;
   const expect = scenario?.expect;
   const workloads = scenario?.workloads ?? [];
   const metrics = files.metrics ? loadMetrics(files.metrics) : undefined;
@@ -59,33 +70,11 @@ export function judgeLoaded(files: JudgeFiles, history: History) {
   return { faults, alerts, verdicts, expected };
 }
 
-/** Loads a saved run and derives its verdict again (judgeLoaded), as plain data. */
+/** Loads a saved run and derives its verdict again (judgeLoaded), as plain data (judge-apart.ts runs it in a thread). */
 export async function judge(files: JudgeFiles): Promise<Judged> {
   const history = await loadHistory(files.history);
-  const { faults, verdicts, expected } = judgeLoaded(files, history);
+  const { faults, verdicts, expected } = await judgeLoaded(files, history);
   return { operations: history.ops.length, faults: faults.length, warnings: history.warnings, verdicts, expected };
-}
-
-type Answer = { judged: Judged } | { refused: { message: string; exitCode: number } } | { crashed: string };
-
-/**
- * `judge` in a thread of its own whose young generation is kept small: a million operations held
- * while they load make V8 grow it to 128 MB, a quarter of the process's peak, for no speed gained.
- * From the sources (no compiled worker beside this file, as under the unit tests) it runs in place.
- */
-export async function judgeApart(files: JudgeFiles): Promise<Judged> {
-  const url = new URL(import.meta.url);
-  if (!url.pathname.endsWith('.js') || !existsSync(fileURLToPath(url))) return judge(files);
-  const worker = new Worker(url, { workerData: { judge: files }, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
-  const answer = await new Promise<Answer>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the judging thread ended (code ${code}) before it answered`)));
-  });
-  await worker.terminate();
-  if ('refused' in answer) throw new FedsimError(answer.refused.message, answer.refused.exitCode);
-  if ('crashed' in answer) throw new Error(answer.crashed);
-  return answer.judged;
 }
 
 if (!isMainThread && (workerData as { judge?: JudgeFiles } | undefined)?.judge) {

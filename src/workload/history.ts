@@ -233,36 +233,42 @@ export const MAX_T = 30 * 86_400_000;
 
 const small = (id: number) => Number.isInteger(id) && id >= 0 && id < 2 ** 30;
 
-/** Ids seen so far: a bitmap for the small non-negative integers a run hands out, a set for others. */
-class IdSet {
-  private bits = new Uint8Array(8192);
-  private readonly others = new Set<number>();
+/**
+ * Operation id -> its index in the history's ops: a typed array for the small non-negative integers
+ * a run hands out (grown only while it stays about as long as the ops are many), a map for others.
+ * One array lookup per line: a map each id was set in and deleted from once was a sixth of a load.
+ */
+class OpIndex {
+  /** Index + 1; 0: never invoked. */
+  private slots = new Int32Array(1024);
+  private readonly others = new Map<number, number>();
+  private count = 0;
 
-  has(id: number): boolean {
-    if (!small(id)) return this.others.has(id);
-    const i = id >> 3;
-    return i < this.bits.length && (this.bits[i]! & (1 << (id & 7))) !== 0;
+  /** The index of id's op, or -1. */
+  get(id: number): number {
+    if (id >= 0 && id < this.slots.length && Number.isInteger(id)) {
+      const slot = this.slots[id]!;
+      if (slot) return slot - 1;
+    }
+    return this.others.size ? (this.others.get(id) ?? -1) : -1;
   }
 
-  add(id: number): void {
-    if (!small(id)) {
-      this.others.add(id);
-      return;
+  set(id: number, index: number): void {
+    this.count++;
+    if (small(id) && id >= this.slots.length && id < 2 * this.count + 65_536) {
+      const grown = new Int32Array(Math.max(id + 1, this.slots.length * 2));
+      grown.set(this.slots);
+      this.slots = grown;
     }
-    const i = id >> 3;
-    if (i >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(i + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
-    this.bits[i]! |= 1 << (id & 7);
+    if (small(id) && id < this.slots.length) this.slots[id] = index + 1;
+    else this.others.set(id, index);
   }
 }
 
 /** What joining needs to remember besides the history: operations in flight, and ids seen. */
 class Joiner {
-  private readonly pending = new Map<number, Op>();
-  private readonly invoked = new IdSet();
+  /** Every op invoked so far; one in flight is one whose `complete` is still undefined. */
+  private readonly index = new OpIndex();
   /** Completions met before any invoke of their id (a loaded file only): id -> line. */
   readonly early = new Map<number, number>();
   /** One copy of each region, workspace, cluster and node name: a million operations share a few. */
@@ -285,10 +291,9 @@ class Joiner {
       throw new FedsimError(`a ${line.type} line has time ${JSON.stringify(t)}, out of range (ms on the run's clock, 0 to 30 days)`);
     switch (line.type) {
       case 'invoke': {
-        if (this.invoked.has(line.id)) throw new FedsimError(`operation ${line.id} is invoked a second time`);
-        const earlier = this.early.get(line.id);
+        if (this.index.get(line.id) !== -1) throw new FedsimError(`operation ${line.id} is invoked a second time`);
+        const earlier = this.early.size ? this.early.get(line.id) : undefined;
         if (earlier !== undefined) throw new FedsimError(`operation ${line.id} is invoked after its completion on line ${earlier}`);
-        this.invoked.add(line.id);
         const op: Op = {
           id: line.id,
           region: this.name(line.region),
@@ -305,16 +310,17 @@ class Joiner {
           error: undefined,
           workload: line.workload === undefined ? undefined : this.name(line.workload),
         };
-        this.pending.set(line.id, op);
+        this.index.set(line.id, h.ops.length);
         h.ops.push(op);
         return;
       }
       case 'ok':
       case 'fail':
       case 'info': {
-        const op = this.pending.get(line.id);
-        if (!op) {
-          if (this.invoked.has(line.id)) throw new FedsimError(`operation ${line.id} completes a second time`);
+        const i = this.index.get(line.id);
+        const op = i === -1 ? undefined : h.ops[i]!;
+        if (!op || op.complete !== undefined) {
+          if (op) throw new FedsimError(`operation ${line.id} completes a second time`);
           if (!where) throw new FedsimError(`operation ${line.id} completes but was never invoked`);
           // Its invoke may still come further down: said then, or at the end.
           if (!this.early.has(line.id)) this.early.set(line.id, where);
@@ -322,7 +328,6 @@ class Joiner {
         }
         if (line.t < op.invoke)
           throw new FedsimError(`operation ${line.id} completes at ${line.t} ms, before it was invoked (${op.invoke} ms)`);
-        this.pending.delete(line.id);
         op.complete = line.t;
         op.outcome = line.type;
         if (line.coordinator) op.coordinator = this.name(line.coordinator);
@@ -368,10 +373,35 @@ const FAST_KEYS = [
   'coordinator',
   'error',
 ];
-const FAST_KEY_BYTES = FAST_KEYS.map((k) => Buffer.from(k, 'latin1'));
+/** What a read returned: skipped (no checker reads it, see Op), but checked to be JSON numbers. */
+const ELEMENTS = FAST_KEYS.length;
+const FAST_KEY_BYTES = [...FAST_KEYS, 'elements'].map((k) => Buffer.from(k, 'latin1'));
+/** A key's index by its length and last byte (no two keys share both): one compare per key read. */
+const KEY_AT = new Int8Array(16 * 128).fill(-1);
+FAST_KEY_BYTES.forEach((bytes, k) => {
+  const at = bytes.length * 128 + bytes[bytes.length - 1]!;
+  if (KEY_AT[at] !== -1) throw new Error(`history keys ${FAST_KEYS[k]} and ${FAST_KEYS[KEY_AT[at]!]} share a length and last byte`);
+  KEY_AT[at] = k;
+});
 const FAST_TYPES = new Set(['invoke', 'ok', 'fail', 'info', 'run', 'end']);
 /** Exact powers of ten: a mantissa below 2^53 divided by one of them is the correctly rounded number. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** The one line object FastLines hands out, refilled for each line. */
+interface FastLine {
+  type: string;
+  id: number;
+  t: number;
+  region?: string;
+  kind?: string;
+  workspace?: string;
+  cluster?: string;
+  element?: number;
+  consistency?: string;
+  workload?: string;
+  coordinator?: string;
+  error?: string;
+}
 
 /**
  * Reads the lines a run writes most (flat objects of strings without escapes and plain numbers)
@@ -385,11 +415,16 @@ class FastLines {
   private readonly strings = new Map<number, string[]>();
   /** The values of the line being read, by their key's index in FAST_KEYS. */
   private readonly values: (string | number | undefined)[] = FAST_KEYS.map(() => undefined);
+  /**
+   * Handed out for every line, refilled each time: the joiner copies what it keeps and holds no
+   * line of these types, and two million short-lived objects were most of the young GC's work.
+   */
+  private readonly line: FastLine = { type: '', id: 0, t: 0 };
 
   /** The line of buf[start, end) as an invoke/completion/run/end line, or undefined for JSON.parse. */
   read(buf: Buffer, start: number, end: number): Exclude<HistoryLine, MetaLine> | undefined {
     const v = this.values;
-    v.fill(undefined);
+    for (let k = 0; k < v.length; k++) v[k] = undefined;
     let i = start;
     if (buf[i++] !== 123 /* { */) return undefined;
     for (;;) {
@@ -401,7 +436,10 @@ class FastLines {
       if (key < 0 || buf[i + 1] !== 58 /* : */) return undefined;
       i += 2;
       const c = buf[i]!;
-      if (c === 34) {
+      if (key === ELEMENTS) {
+        i = this.numbers(buf, i, end);
+        if (i < 0) return undefined;
+      } else if (c === 34) {
         const from = ++i;
         let hash = 0;
         for (; i < end; i++) {
@@ -427,40 +465,56 @@ class FastLines {
     const type = v[0];
     if (i !== end || typeof type !== 'string' || !FAST_TYPES.has(type)) return undefined;
     // One shape for every line (absent fields undefined, as the joiner reads a parsed line's).
-    return {
-      type,
-      id: v[1],
-      t: v[2],
-      region: v[3],
-      kind: v[4],
-      workspace: v[5],
-      cluster: v[6],
-      element: v[7],
-      consistency: v[8],
-      workload: v[9],
-      coordinator: v[10],
-      error: v[11],
-    } as unknown as Exclude<HistoryLine, MetaLine>;
+    const line = this.line as unknown as Record<string, string | number | undefined>;
+    line.type = type;
+    line.id = v[1];
+    line.t = v[2];
+    line.region = v[3];
+    line.kind = v[4];
+    line.workspace = v[5];
+    line.cluster = v[6];
+    line.element = v[7];
+    line.consistency = v[8];
+    line.workload = v[9];
+    line.coordinator = v[10];
+    line.error = v[11];
+    return this.line as unknown as Exclude<HistoryLine, MetaLine>;
   }
 
-  /** The index in FAST_KEYS of the key in buf[from, to), or -1. */
+  /** The index in FAST_KEY_BYTES of the key in buf[from, to), or -1. */
   private key(buf: Buffer, from: number, to: number): number {
     const n = to - from;
-    for (let k = 0; k < FAST_KEY_BYTES.length; k++) {
-      const bytes = FAST_KEY_BYTES[k]!;
-      if (bytes.length !== n) continue;
-      let j = 0;
-      while (j < n && bytes[j] === buf[from + j]) j++;
-      if (j === n) return k;
-    }
-    return -1;
+    if (n < 1 || n > 15) return -1;
+    const k = KEY_AT[n * 128 + (buf[to - 1]! & 127)]!;
+    if (k < 0) return -1;
+    const bytes = FAST_KEY_BYTES[k]!;
+    for (let j = 0; j < n - 1; j++) if (bytes[j] !== buf[from + j]) return -1;
+    return buf[to - 1] === bytes[n - 1] ? k : -1;
   }
+
+  /** The string met last in each slot of its hash: most names hit it, without asking the map. */
+  private readonly recent: (string | undefined)[] = new Array(1024).fill(undefined);
 
   private string(buf: Buffer, from: number, to: number, hash: number): string {
     if (to - from > 64) return buf.toString('latin1', from, to);
+    const slot = hash & 1023;
+    const last = this.recent[slot];
+    if (last !== undefined && last.length === to - from) {
+      let j = 0;
+      while (j < last.length && last.charCodeAt(j) === buf[from + j]) j++;
+      if (j === last.length) return last;
+    }
+    const s = this.known(buf, from, to, hash);
+    this.recent[slot] = s;
+    return s;
+  }
+
+  /** The one copy of a short string, by a hash of its bytes. */
+  private known(buf: Buffer, from: number, to: number, hash: number): string {
     const known = this.strings.get(hash);
     if (known)
-      for (const s of known) {
+      for (let k = 0; k < known.length; k++) {
+        const s = known[k]!;
         if (s.length !== to - from) continue;
         let j = 0;
         while (j < s.length && s.charCodeAt(j) === buf[from + j]) j++;
@@ -470,6 +524,19 @@ class FastLines {
     if (known) known.push(s);
     else this.strings.set(hash, [s]);
     return s;
+  }
+
+  /** Skips a JSON array of numbers from i (no spaces); the index after it, or -1 when it is not one. */
+  private numbers(buf: Buffer, i: number, end: number): number {
+    if (buf[i++] !== 91 /* [ */) return -1;
+    if (buf[i] === 93 /* ] */) return i + 1;
+    for (;;) {
+      i = this.number(buf, i, end);
+      if (i < 0) return -1;
+      const d = buf[i++];
+      if (d === 93) return i;
+      if (d !== 44) return -1;
+    }
   }
 
   /** The number read last; NaN when only Number() of its text gives it exactly. */

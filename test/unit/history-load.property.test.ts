@@ -44,10 +44,19 @@ function text(fields: [string, string][], spaces: string[]): string {
   return `${s(0)}{${fields.map(([k, v], i) => `${s(i + 1)}"${k}"${s(i + 2)}:${s(i + 3)}${v}`).join(',')}${s(1)}}${s(2)}`;
 }
 
+/** What a read returned: skipped from the bytes when it is an array of numbers, else JSON.parse's. */
+const elementsText = fc.oneof(
+  fc.array(numberText, { maxLength: 4 }).map((xs) => `[${xs.join(',')}]`),
+  fc.array(fc.oneof(numberText, stringText), { maxLength: 3 }).map((xs) => `[ ${xs.join(' , ')} ]`),
+);
+
 const extra = fc.array(
-  fc.tuple(
-    fc.constantFrom('consistency', 'workload', 'error', 'coordinator', 'element', 'value', 'other'),
-    fc.oneof(stringText, numberText),
+  fc.oneof(
+    fc.tuple(
+      fc.constantFrom('consistency', 'workload', 'error', 'coordinator', 'element', 'value', 'other'),
+      fc.oneof(stringText, numberText),
+    ),
+    fc.tuple(fc.constant('elements'), elementsText),
   ),
   { maxLength: 3 },
 );
@@ -126,6 +135,11 @@ describe('loading a history', () => {
       '{"type":"invoke","id":1,"t":1e}',
       '{"type":"invoke","id":1,"t":0}x',
       '{"type":"invoke","id":1 "t":0}',
+      '{"type":"ok","id":1,"t":0,"elements":[1,]}',
+      '{"type":"ok","id":1,"t":0,"elements":[01]}',
+      '{"type":"ok","id":1,"t":0,"elements":[1 2]}',
+      '{"type":"ok","id":1,"t":0,"elements":[1,2}',
+      '{"type":"ok","id":1,"t":0,"elements":[,]}',
     ]) {
       const file = join(dir, 'bad.jsonl');
       writeFileSync(file, `${meta}\n${bad}\n`);
