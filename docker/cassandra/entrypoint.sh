@@ -41,6 +41,13 @@ if [ "$bootstrap" = 1 ]; then
   others="$(echo "${FEDSIM_SEEDS:-}" | tr ',' '\n' | grep -vx "${FEDSIM_BROADCAST:-$addr}" | paste -sd, - || true)"
   FEDSIM_SEEDS="${others:-${FEDSIM_SEEDS:-}}"
 fi
+# The ring delay bounds a non-seed's first gossip round (the shadow round): a bootstrapping node
+# that hears no seed within it exits with "Unable to gossip with any peers". 2 s keeps planned
+# nodes (all seeds, no shadow round) fast; a joining node gets 10 s (as Cassandra's dtests do), since
+# on a busy machine its seeds can take longer than 2 s to answer. It also waits this long once for
+# pending ranges before it streams.
+ring_delay=2000
+if [ "$bootstrap" = 1 ]; then ring_delay=10000; fi
 broadcast="${FEDSIM_BROADCAST:-$addr}"
 heap="${FEDSIM_HEAP:-512M}"
 # The log's first line, at once: a node that never gets further still shows what it was told.
@@ -146,6 +153,6 @@ exec java -Xms"$heap" -Xmx"$heap" "${jvm_opts[@]}" ${FEDSIM_JVM_EXTRA:-} $wiped 
   -Dcassandra-rackdc.properties=file:///etc/cassandra/cassandra-rackdc.properties \
   -Dlogback.configurationFile=/etc/cassandra/logback.xml -Dcassandra.logdir=/var/log/cassandra \
   -Dcassandra.storagedir=/var/lib/cassandra -Dcassandra.jmx.local.port=7199 \
-  -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=2000 \
+  -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms="$ring_delay" \
   -Dcassandra.NANOTIMETOMILLIS_TIMESTAMP_UPDATE_INTERVAL=1000 \
   -cp "$lib/*:/etc/cassandra" org.apache.cassandra.service.CassandraDaemon

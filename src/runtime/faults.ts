@@ -211,7 +211,9 @@ export class Faults {
         (err) => `undoing what was applied failed too (${reason(err)}); \`fedsim heal\` restores the federation`,
       );
       this.log?.write(record);
-      throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${record.error}; ${reverted}.`);
+      // One sentence, then whatever the cause said after its first line (a node's last log lines).
+      const rest = failed.reason instanceof Error ? failed.reason.message.split('\n').slice(1).join('\n') : '';
+      throw new FedsimError(`Could not inject ${spec.kind} on ${spec.target}: ${record.error}; ${reverted}.${rest ? `\n${rest}` : ''}`);
     }
     record.effect = applied ?? this.clock.at();
     if (instant) record.undone = record.effect;

@@ -87,7 +87,12 @@ async function waitJoined(engine: Engine, plan: Plan, m: MemberEffect, say: Say)
       timeoutMs: MEMBERSHIP_LIMIT_MS,
       everyMs: 3000,
       say,
-      stop: async () => ((await isRunning(engine, m.container)) ? undefined : `${m.node} exited before it joined`),
+      stop: async () => {
+        const s = await engine.inspect(m.container).catch(() => undefined);
+        if (!s) return `${m.node}'s container is gone`;
+        if (s.running || s.paused) return undefined;
+        return `${m.node} exited before it joined (code ${s.exitCode}${s.oomKilled ? ', out of memory' : ''})`;
+      },
     },
   );
   if (!outcome.ready)
