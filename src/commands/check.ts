@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
 import { FedsimError } from '../errors.js';
@@ -25,6 +25,20 @@ function savedRunFiles(history: string, dir: string, scenario?: string, faults?:
   return { history, scenario, faults, alerts, floor: kept('floor.json'), metrics: kept('metrics.json') };
 }
 
+/**
+ * How the run whose folder this is ended, from the report.json beside its history: a run that was
+ * interrupted or stopped on an error recorded only part of its history, and did not pass however
+ * its part is judged. Undefined for a completed run, a bare history, or a report that cannot be read.
+ */
+function unfinished(dir: string): { how: string; error?: string } | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { ended?: string; error?: string };
+    return r.ended && r.ended !== 'completed' ? { how: r.ended, ...(r.error && { error: r.error }) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
 export async function judgeSavedRun(path: string, opts: { faults?: string; scenario?: string; alerts?: string }) {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
@@ -46,7 +60,8 @@ export async function judgeSavedRun(path: string, opts: { faults?: string; scena
  * and alerts.jsonl (a run folder's). With a scenario it derives the run's verdict again: every
  * expectation with its thresholds, the steady state and the alerts, and exit 1 unless all hold
  * (unknown does not hold). Without one: every checker, and exit 1 when one fails or when none
- * could judge anything (every verdict unknown).
+ * could judge anything (every verdict unknown). A run folder whose report.json says the run was
+ * interrupted or stopped on an error does not pass either: its history is only part of a run.
  */
 export async function checkCommand(
   ctx: CommandContext,
@@ -73,13 +88,21 @@ export async function checkCommand(
   for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
   const { verdicts, expected } = judged;
   const judgedAny = verdicts.some((v) => v.status !== 'unknown');
-  const passed = expected ? expected.every((e) => e.holds) : judgedAny && !verdicts.some((v) => v.status === 'fail');
+  const ended = unfinished(dir);
+  const holds = expected ? expected.every((e) => e.holds) : judgedAny && !verdicts.some((v) => v.status === 'fail');
+  const passed = holds && !ended;
   if (opts.json) {
     const { expectationRow } = await import('../report/report.js');
-    ctx.out(`${JSON.stringify({ passed, warnings: judged.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`);
+    ctx.out(
+      `${JSON.stringify({ passed, ...(ended && { ended }), warnings: judged.warnings, expectations: expected?.map(expectationRow), verdicts }, null, 2)}\n`,
+    );
   } else {
     const against = scenarioFile ? `the expectations of ${scenarioFile}` : 'no scenario, so no thresholds';
     const out: string[] = [`${file}: ${judged.operations} operations, ${judged.faults} fault(s), ${against}\n`];
+    if (ended)
+      out.push(
+        `The run ${ended.how === 'interrupted' ? 'was interrupted' : 'stopped on an error'} before it finished${ended.error ? ` (${ended.error})` : ''}: what follows judges the part it recorded, and a run that did not finish does not pass.\n`,
+      );
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
     if (expected) {
@@ -89,11 +112,12 @@ export async function checkCommand(
       if (others.length) out.push('  (--): not asked for by the scenario\n');
       const unknown = expected.filter((e) => e.verdict.status === 'unknown').length;
       out.push(
-        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold${unknown ? ` (${unknown} could not be checked)` : ''}\n`,
+        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold${unknown ? ` (${unknown} could not be checked)` : ''}${ended ? `, but the run did not finish (${ended.how})` : ''}\n`,
       );
     } else {
       for (const v of verdicts) out.push(line(v));
       if (!judgedAny) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
+      else if (ended) out.push(`FAIL: the run did not finish (${ended.how})\n`);
     }
     ctx.out(out.join(''));
   }

@@ -253,9 +253,10 @@ export class CqlPinger {
 
 /**
  * How far one node's wall clock is from this host's, in ms (its `now()` against ours, the query's
- * round trip halved), asked of that node alone at its own address: no gateway, no other node.
+ * round trip halved), asked of that node alone at its own address: no gateway, no other node. One
+ * driver session serves every read of a wait (a session per read costs a connect, most of a read).
  */
-export async function nodeClockOffsetMs(address: string, datacenter: string): Promise<number> {
+export function nodeClock(address: string, datacenter: string): { offsetMs(): Promise<number>; close(): Promise<void> } {
   const { DCAwareRoundRobinPolicy, WhiteListPolicy } = cassandra.policies.loadBalancing;
   const client = new cassandra.Client({
     contactPoints: [`${address}:9042`],
@@ -263,15 +264,15 @@ export async function nodeClockOffsetMs(address: string, datacenter: string): Pr
     policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(datacenter), [`${address}:9042`]) },
     socketOptions: { connectTimeout: 5000, readTimeout: 5000 },
   });
-  try {
-    await client.connect();
-    const t0 = Date.now();
-    const rs = await client.execute('SELECT toUnixTimestamp(now()) AS t FROM system.local');
-    const t1 = Date.now();
-    return Number(rs.rows[0]!.t) - (t0 + t1) / 2;
-  } finally {
-    await client.shutdown().catch(() => undefined);
-  }
+  return {
+    async offsetMs() {
+      const t0 = Date.now();
+      const rs = await client.execute('SELECT toUnixTimestamp(now()) AS t FROM system.local');
+      const t1 = Date.now();
+      return Number(rs.rows[0]!.t) - (t0 + t1) / 2;
+    },
+    close: () => client.shutdown().catch(() => undefined),
+  };
 }
 
 /** Median wall time of `n` runs of a query after one warm-up (which opens connections), in ms. */

@@ -1,7 +1,7 @@
 import { sleep } from '../common/sleep.js';
 import { FedsimError } from '../errors.js';
 import { type ClockEffect, FAULT_RULE_PREFIX, type LimitEffect, type PacketEffect } from '../faults/effects.js';
-import { nodeClockOffsetMs } from './cql.js';
+import { nodeClock } from './cql.js';
 import type { Engine } from './engine.js';
 import { waitUntil } from './wait.js';
 
@@ -136,16 +136,17 @@ export async function clockFollows(
 ): Promise<void> {
   if (c.ahead) {
     const target = c.offsetSeconds * 1000;
+    const clock = nodeClock(c.address, c.datacenter);
     const moved = await waitUntil(
       {
         what: `${c.node}'s clock at ${c.offsetSeconds >= 0 ? '+' : ''}${c.offsetSeconds} s`,
         check: async () => {
-          const off = await nodeClockOffsetMs(c.address, c.datacenter);
+          const off = await clock.offsetMs();
           return Math.abs(off - target) < 1000 ? undefined : `its clock is ${(off / 1000).toFixed(1)} s off`;
         },
       },
       { timeoutMs: 20_000, everyMs: 250, signal },
-    );
+    ).finally(() => clock.close());
     if (!moved.ready) throw new FedsimError(`${c.node}'s clock did not move to ${c.offsetSeconds} s within 20 s (${moved.last}).`);
   }
   await sleep(Math.max(0, CLOCK_FOLLOWS_MS - (performance.now() - c.writtenAt)), signal);

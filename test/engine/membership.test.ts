@@ -101,6 +101,19 @@ async function expectPlanned(): Promise<void> {
   expect(await new Faults(fed).active()).toEqual([]);
 }
 
+/** Every test's end: the writer stopped having written, the planned membership, every acknowledged write read back. */
+async function expectPlannedAndDurable(w: ReturnType<typeof writer>, atLeast = 1): Promise<void> {
+  const wrote = await w.stop();
+  expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThanOrEqual(atLeast);
+  await expectPlanned();
+  await expectDurable(w.acked);
+}
+
+/** The host ID that node `seer` knows node `of` by. */
+async function hostIdOf(of: number, seer: number): Promise<string | undefined> {
+  return (await ringSeenBy(engine, node(seer).container)).find((m) => m.address === node(of).address)?.hostId;
+}
+
 beforeAll(async () => {
   engine = await connectEngine();
   fed = await up(engine, topologies.ring, { name: NAME });
@@ -132,10 +145,7 @@ describe('membership', () => {
       const healed = fedsim(['heal', '-f', NAME]);
       expect(healed.code, healed.stderr).toBe(0);
       expect(healed.stdout).toMatch(/1 fault record\(s\) cleared; .*decommissioned and removed main-us-east-1-3/);
-      const wrote = await w.stop();
-      expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(0);
-      await expectPlanned();
-      await expectDurable(w.acked);
+      await expectPlannedAndDurable(w);
     },
     LONG,
   );
@@ -153,10 +163,7 @@ describe('membership', () => {
       expect((await faults.active()).map((a) => [a.spec.kind, a.spec.target])).toEqual([['decommission', node(1).name]]);
       const r = await faults.heal();
       expect(r.nodesStarted).toEqual([node(1).name]);
-      const wrote = await w.stop();
-      expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(0);
-      await expectPlanned();
-      await expectDurable(w.acked);
+      await expectPlannedAndDurable(w);
     },
     LONG,
   );
@@ -164,7 +171,7 @@ describe('membership', () => {
   it(
     'decommission undone (its inverse, as when its time is up): the node back in the ring, empty and bootstrapped under a new host ID, its marker cleared',
     async () => {
-      const hostId = async () => (await ringSeenBy(engine, node(1).container)).find((m) => m.address === node(0).address)?.hostId;
+      const hostId = () => hostIdOf(0, 1);
       const before = await hostId();
       const w = writer();
       const faults = new Faults(fed);
@@ -175,10 +182,7 @@ describe('membership', () => {
       expect(undone?.undone).toBeDefined();
       expect(await hostId()).toBeDefined();
       expect(await hostId()).not.toBe(before);
-      const wrote = await w.stop();
-      expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(0);
-      await expectPlanned();
-      await expectDurable(w.acked);
+      await expectPlannedAndDurable(w);
     },
     LONG,
   );
@@ -186,7 +190,7 @@ describe('membership', () => {
   it(
     'replace: the node killed, and a new empty node at its address takes over its tokens and host ID, streaming its data from the replica',
     async () => {
-      const hostId = async () => (await ringSeenBy(engine, node(0).container)).find((m) => m.address === node(1).address)?.hostId;
+      const hostId = () => hostIdOf(1, 0);
       const before = await hostId();
       const w = writer();
       // Let some writes land on both replicas first: they must reach the replacement by streaming.
@@ -202,10 +206,7 @@ describe('membership', () => {
       // SSTable of the table on it came by streaming.
       const sstables = await execAsRoot(engine, node(1).container, 'ls /var/lib/cassandra/data/app/kv-*/*-Data.db | wc -l');
       expect(Number(sstables.output)).toBeGreaterThan(0);
-      const wrote = await w.stop();
-      await expectPlanned();
-      await expectDurable(w.acked);
-      expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThan(50);
+      await expectPlannedAndDurable(w, 51);
     },
     LONG,
   );

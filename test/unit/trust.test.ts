@@ -356,6 +356,24 @@ describe('9 and 10. the loader: what a crash leaves is judged; malformed joins a
   }, 30_000);
 });
 
+describe('3. a run that did not finish is not re-checked into a pass', () => {
+  it('says how the run ended and fails, though the part it recorded holds', async () => {
+    const path = file([...op('write', { ws: 'a', element: 1 }), read('a', [1])]);
+    const dir = join(path, '..');
+    const before = await fedsim(['check', dir]);
+    expect([before.code, before.stdout]).toEqual([0, expect.stringMatching(/PASS {2}durability/)]);
+    writeFileSync(join(dir, 'report.json'), JSON.stringify({ scenario: 'x', ended: 'interrupted', error: 'interrupted by SIGINT' }));
+    const r = await fedsim(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'The run was interrupted before it finished (interrupted by SIGINT): what follows judges the part it recorded, and a run that did not finish does not pass.',
+    );
+    expect(r.stdout).toMatch(/PASS {2}durability[^\n]*\n(.*\n)*FAIL: the run did not finish \(interrupted\)\n$/);
+    const json = JSON.parse((await fedsim(['check', dir, '--json'])).stdout) as { passed: boolean; ended: unknown };
+    expect([json.passed, json.ended]).toEqual([false, { how: 'interrupted', error: 'interrupted by SIGINT' }]);
+  }, 60_000);
+});
+
 describe('7. `--json` reaches a slow pipe whole', () => {
   it('a report longer than a pipe holds arrives whole before exit', async () => {
     // Two and a half hours of operations: a thousand error-rate windows make a report longer than a pipe buffer.
