@@ -97,8 +97,7 @@ try {
   // both awaited by the same log-line probe, one after the other in turns, with the federation up
   // and idle: each replica is removed and started again by fedsim's own code.
   const network = fed.plan.networks[0]!;
-  const service = fed.plan.services[0]!;
-  const nsImage = await netnsImage(engine, () => undefined);
+  await netnsImage(engine, () => undefined);
   const plain: number[] = [];
   const replica: number[] = [];
   for (const [i, r] of fed.plan.replicas.entries()) {
@@ -118,8 +117,8 @@ try {
     plain.push(performance.now() - t0);
     for (const x of [r.container, r.netns]) await engine.remove(x);
     t0 = performance.now();
-    await startReplica(engine, fed.plan, r, service, base, nsImage);
-    await waitForReplica(engine, r, service);
+    await startReplica(engine, fed.plan, r, base);
+    await waitForReplica(engine, fed.plan, r);
     replica.push(performance.now() - t0);
   }
   console.log('starting a replica (log-line readiness; taking turns, the federation up and idle):');

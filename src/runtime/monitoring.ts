@@ -1,6 +1,6 @@
 import type { Say } from '../common/say.js';
 import { ALERTMANAGER_PORT, GRAFANA_PORT, type Plan, PROMETHEUS_PORT } from '../topology/plan.js';
-import { awaitReady, type ComponentRecord, MONITORING, place } from './components/index.js';
+import { awaitReady, type CatalogRecord, MONITORING, place } from './components/index.js';
 import type { Engine } from './engine.js';
 import { type ImageSource, type ResolvedImage, resolveImage } from './images.js';
 
@@ -21,7 +21,7 @@ export interface MonitoringUrls {
  */
 export async function startMonitoring(engine: Engine, plan: Plan, imageSource: ImageSource, say: Say, signal?: AbortSignal): Promise<void> {
   if (!plan.monitoring) return;
-  const placed: { record: ComponentRecord<void>; container: string; image: ResolvedImage }[] = [];
+  const placed: { record: CatalogRecord<void>; container: string; image: ResolvedImage }[] = [];
   for (const { record, optional } of MONITORING) {
     const resolving = resolveImage(engine, record.image, imageSource, say);
     const image = optional ? await resolving.catch(() => undefined) : await resolving;

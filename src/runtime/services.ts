@@ -5,20 +5,18 @@ import tar from 'tar-fs';
 import type { Say } from '../common/say.js';
 import { FedsimError, reason } from '../errors.js';
 import type { Plan, ReplicaPlan, ServicePlan } from '../topology/plan.js';
-import type { Readiness } from '../topology/schema.js';
 import { CATALOG, type ComponentName } from './catalog.js';
-import type { ContainerSpec, Engine } from './engine.js';
+import { awaitReady, place, replica } from './components/index.js';
+import type { Engine } from './engine.js';
 import { filesOf, follow, localTag, resolveImage } from './images.js';
-import { federationLabels, LABEL } from './labels.js';
-import { netnsContainerSpec, netnsImage, startNetns } from './netns.js';
-import { commandProbe, httpProbe, logProbe, tcpProbe } from './readiness.js';
-import { type Probe, waitUntil } from './wait.js';
+import { LABEL } from './labels.js';
+import { netnsImage } from './netns.js';
 
 /**
  * The user's services as components: their images (present, pulled, or built from a directory and
- * tagged by its hash), each replica's network namespace then its container, started wave by wave
- * (`after`), each replica awaited by its readiness value. Every container is labelled with the
- * federation, so down and gc remove them like the rest.
+ * tagged by its hash), each replica placed and awaited by its component record (components/replica.ts:
+ * its network namespace, then its container, then its readiness value), services started wave by
+ * wave (`after`). Every container is labelled with the federation, so down and gc remove them like the rest.
  */
 
 /** The image of each service: present, else pulled; or built from its directory (a no-op when its hash is already built). */
@@ -73,101 +71,21 @@ async function buildService(engine: Engine, s: ServicePlan, dir: string, say: Sa
   return tag;
 }
 
-export function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan, image: string): ContainerSpec {
-  return {
-    name: r.container,
-    Image: image,
-    ...(s.command && { Cmd: s.command }),
-    Env: Object.entries(r.env).map(([k, v]) => `${k}=${v}`),
-    Labels: federationLabels(plan.federation, {
-      [LABEL.role]: 'service',
-      [LABEL.region]: r.region,
-      [LABEL.service]: r.service,
-      [LABEL.node]: r.name,
-    }),
-    HostConfig: { NetworkMode: `container:${r.netns}` },
-  };
-}
-
-/** The probe a replica's readiness value stands for; tcp and http are tried from the host at the replica's address. */
-export function readinessProbe(engine: Engine, r: ReplicaPlan, ready: Readiness): Probe {
-  if (ready.tcp !== undefined) return tcpProbe(r.address, ready.tcp);
-  if (ready.http) return httpProbe(`http://${r.address}:${ready.http.port}${ready.http.path}`, ready.http.status);
-  if (ready.command) return commandProbe(engine, r.container, ready.command);
-  return logProbe(engine, r.container, ready.log!);
-}
-
-/** Waits until a replica is ready by its service's readiness value (or just running, without one). */
-export async function waitForReplica(
-  engine: Engine,
-  r: ReplicaPlan,
-  s: ServicePlan,
-  opts: { say?: Say; signal?: AbortSignal } = {},
-): Promise<number> {
-  const exited = async () => {
-    const st = await engine.inspect(r.container);
-    return st.running || st.paused ? undefined : `it exited (code ${st.exitCode}${st.oomKilled ? ', out of memory' : ''})`;
-  };
-  const running: Probe = { what: `${r.name} running`, check: exited };
-  const probe = s.ready ? readinessProbe(engine, r, s.ready) : running;
-  const outcome = await waitUntil(probe, {
-    timeoutMs: s.ready?.timeout ?? 60_000,
-    everyMs: 50,
-    say: opts.say,
-    signal: opts.signal,
-    stop: exited,
+/** Places a replica by its record: its network namespace (rules in), then its container, started. */
+export async function startReplica(engine: Engine, plan: Plan, r: ReplicaPlan, image: string, signal?: AbortSignal): Promise<void> {
+  await place(engine, plan, replica, r, { ref: image, source: 'local' }, signal).catch((err) => {
+    throw err instanceof FedsimError ? err : new FedsimError(`Service replica ${r.name} cannot start: ${reason(err)}`);
   });
-  if (outcome.ready) return outcome.ms;
-  const log = (await engine.logs(r.container, 12).catch(() => '')).trimEnd() || '(nothing logged)';
-  const why = /^it exited/.test(outcome.last)
-    ? `${outcome.last} before it was ready`
-    : `was not ready within ${((s.ready?.timeout ?? 60_000) / 1000).toFixed(0)} s (${probe.what}: ${outcome.last})`;
-  throw new FedsimError(`Service replica ${r.name} ${why}; its last log lines:\n${log}`);
 }
 
-export async function startReplica(
+/** Waits until a started replica is ready by its service's readiness value (or just running, without one); the ms it took. */
+export async function waitForReplica(
   engine: Engine,
   plan: Plan,
   r: ReplicaPlan,
-  s: ServicePlan,
-  image: string,
-  nsImage: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await engine.create(
-    netnsContainerSpec(
-      plan,
-      {
-        container: r.netns,
-        region: r.region,
-        address: r.address,
-        dnat: r.dnat,
-        hostname: r.name,
-        hosts: r.hosts,
-        ports: r.ports,
-        labels: { [LABEL.role]: 'netns', [LABEL.service]: r.service, [LABEL.node]: r.name },
-      },
-      nsImage,
-    ),
-  );
-  try {
-    await startNetns(engine, r.netns, signal);
-  } catch (err) {
-    const m = /(127\.0\.0\.1:\d+).*(already allocated|address already in use)|(already allocated|address already in use)/i.exec(
-      reason(err),
-    );
-    if (m) {
-      const fixed = r.ports.find((p) => p.host !== undefined && reason(err).includes(`:${p.host}`));
-      throw new FedsimError(
-        `Service ${s.name}: port 127.0.0.1:${fixed?.host ?? '?'} is already taken on this machine; free it, or leave out host: so the engine picks a free one.`,
-      );
-    }
-    throw err;
-  }
-  const c = await engine.create(replicaContainerSpec(plan, r, s, image));
-  await engine.start(c).catch((err) => {
-    throw new FedsimError(`Service replica ${r.name} cannot start: ${reason(err)}`);
-  });
+  opts: { say?: Say; signal?: AbortSignal } = {},
+): Promise<number> {
+  return (await awaitReady(engine, plan, replica, r, r.container, opts))!;
 }
 
 /**
@@ -190,7 +108,8 @@ export async function startServices(
 ): Promise<{ replica: string; setupMs: number; readyMs: number }[]> {
   if (!plan.services.length) return [];
   const say = opts.say ?? (() => undefined);
-  const nsImage = await netnsImage(engine, say);
+  // Made here, where its build (a first run) is said; each replica's record finds it present.
+  await netnsImage(engine, say);
   const timings: { replica: string; setupMs: number; readyMs: number }[] = [];
   const clusters = new Set(plan.clusters.map((c) => c.name));
   const started = new Map<string, Promise<void>>();
@@ -209,9 +128,9 @@ export async function startServices(
           .filter((r) => r.service === s.name)
           .map(async (r) => {
             const t0 = performance.now();
-            await startReplica(engine, plan, r, s, images.get(s.name)!, nsImage, opts.signal);
+            await startReplica(engine, plan, r, images.get(s.name)!, opts.signal);
             const setupMs = performance.now() - t0;
-            const readyMs = await waitForReplica(engine, r, s, opts);
+            const readyMs = await waitForReplica(engine, plan, r, opts);
             timings.push({ replica: r.name, setupMs, readyMs });
             opts.onReady?.({ replica: r.name, setupMs, readyMs });
             say(`${r.name} ready (${((setupMs + readyMs) / 1000).toFixed(1)} s)`);
@@ -231,7 +150,7 @@ export async function startServices(
 
 /** Waits until every replica of the federation is ready again (after heal). */
 export async function waitForServices(engine: Engine, plan: Plan, opts: { say?: Say; signal?: AbortSignal } = {}): Promise<void> {
-  await Promise.all(plan.replicas.map((r) => waitForReplica(engine, r, plan.services.find((s) => s.name === r.service)!, opts)));
+  await Promise.all(plan.replicas.map((r) => waitForReplica(engine, plan, r, opts)));
 }
 
 /** Each replica's ports as published on 127.0.0.1 (by its network namespace); absent while it is down. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot as root } from '../../src/paths.js';
-import { gateway, MONITORING, nodeRecord } from '../../src/runtime/components/index.js';
+import { gateway, MONITORING, nodeRecord, replica } from '../../src/runtime/components/index.js';
 import { nodeBase } from '../../src/runtime/components/node.js';
 import type { ResolvedImage } from '../../src/runtime/images.js';
 import { LABEL } from '../../src/runtime/labels.js';
@@ -48,6 +48,42 @@ function containers(plan: Plan) {
     },
   }));
 }
+
+describe("a service's replica is a record too", () => {
+  const plan = planFederation(loadTopology(join(root, 'topologies/victoria-metrics.yaml')), 'rec', 3);
+
+  it("runs its service's own image in its network namespace, labelled, with its region's view and its command", () => {
+    expect(replica.image).toBeUndefined();
+    expect(replica.before).toBeDefined();
+    for (const r of plan.replicas) {
+      const s = plan.services.find((x) => x.name === r.service)!;
+      const spec = replica.container(plan, r, { ref: 'svc-image', source: 'local' });
+      expect(spec.name).toBe(r.container);
+      expect(spec.Image).toBe('svc-image');
+      expect(spec.HostConfig?.NetworkMode).toBe(`container:${r.netns}`);
+      expect(spec.Cmd).toEqual(s.command);
+      expect(spec.Labels).toMatchObject({
+        [LABEL.federation]: 'rec',
+        [LABEL.role]: 'service',
+        [LABEL.service]: r.service,
+        [LABEL.region]: r.region,
+      });
+      expect(spec.Env).toEqual(Object.entries(r.env).map(([k, v]) => `${k}=${v}`));
+    }
+  });
+
+  it("awaits the readiness value of its service's schema, and says which replica was not ready and why", async () => {
+    const r = plan.replicas.find((x) => x.service === 'vm-central')!;
+    const ready = await replica.readiness({} as never, plan, r);
+    expect([ready.probe.what, ready.timeoutMs, ready.required]).toEqual([`http://${r.address}:8428/health answering 200`, 60_000, true]);
+    expect(ready.notReady({ last: 'connection refused', timeoutMs: 60_000 })).toBe(
+      `Service replica ${r.name} was not ready within 60 s (http://${r.address}:8428/health answering 200: connection refused)`,
+    );
+    expect(ready.notReady({ last: '', exit: { code: 3, oom: false }, timeoutMs: 60_000 })).toBe(
+      `Service replica ${r.name} exited (code 3) before it was ready`,
+    );
+  });
+});
 
 describe('component records: each container from the plan', () => {
   const plans = ['two-region-federation', 'three-region-federation', 'stretched-pair'].map((t) => {

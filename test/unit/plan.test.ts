@@ -139,7 +139,7 @@ describe('node tuning', () => {
   const env = (t: ReturnType<typeof parseTopology>) =>
     planFederation(t, 'tun', 0).nodes.map((n) =>
       cassandra
-        .container(planFederation(t, 'tun', 0), n, { component: 'cassandra', ref: 'img', source: 'local', how: 'present' })
+        .container(planFederation(t, 'tun', 0), n, { ref: 'img', source: 'local' })
         .Env!.filter((e) => /^FEDSIM_(PROCESSORS|LIGHT|CDS|HEAP)=/.test(e)),
     );
 

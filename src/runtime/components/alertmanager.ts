@@ -1,10 +1,10 @@
 import { alertmanagerConfig } from '../../monitoring/config.js';
 import { ALERTMANAGER_PORT } from '../../topology/plan.js';
 import { monitorBase, monitorJoins, monitorReadiness } from './monitor.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 
 /** Alertmanager: routes every alert to fedsim's webhook; a run's alerts need it ready. */
-export const alertmanager: ComponentRecord<void> = {
+export const alertmanager: CatalogRecord<void> = {
   image: 'alertmanager',
   container: (plan, _, image) => monitorBase(plan, 'alertmanager', image.ref, ALERTMANAGER_PORT),
   joins: (plan) => monitorJoins(plan, 'alertmanager'),

@@ -1,9 +1,9 @@
 import type { NodePlan } from '../../topology/plan.js';
 import { nodeBase, nodeReadiness } from './node.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 
 /** An Apache Cassandra node: fedsim's local image, whose entrypoint reads FEDSIM_* variables (docker/cassandra). */
-export const cassandra: ComponentRecord<NodePlan> = {
+export const cassandra: CatalogRecord<NodePlan> = {
   image: 'cassandra',
   container: (plan, node, image) => ({
     ...nodeBase(plan, node, image.ref),

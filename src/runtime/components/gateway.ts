@@ -3,7 +3,7 @@ import type { Engine } from '../engine.js';
 import { configureGateway } from '../gateway.js';
 import { federationLabels, LABEL } from '../labels.js';
 import { httpProbe } from '../readiness.js';
-import type { ComponentRecord, ReadyWhen } from './record.js';
+import type { CatalogRecord, ReadyWhen } from './record.js';
 
 /** A gateway as bring-up places it: its plan and the topology it carries for `attach`. */
 export type GatewayPart = GatewayPlan & { topologyJson: string };
@@ -32,7 +32,7 @@ export function gatewayApiReadiness(gw: GatewayPlan, url: string): ReadyWhen {
  * It joins every region's network; once its API answers, its proxies and baseline toxics are made
  * from the plan (faults add toxics of their own names).
  */
-export const gateway: ComponentRecord<GatewayPart> = {
+export const gateway: CatalogRecord<GatewayPart> = {
   image: 'toxiproxy',
   container: (plan, gw, image) => {
     const cqlPorts = gw.proxies.filter((p) => p.kind === 'cql').map((p) => `${p.listenPort}/tcp`);

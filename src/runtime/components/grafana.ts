@@ -4,7 +4,7 @@ import { grafanaServiceDatasources } from '../../monitoring/config.js';
 import { projectRoot } from '../../paths.js';
 import { GRAFANA_PORT, PROMETHEUS_PORT } from '../../topology/plan.js';
 import { monitorBase, monitorReadiness } from './monitor.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 
 const grafanaDir = join(projectRoot, 'docker/grafana');
 
@@ -14,7 +14,7 @@ const grafanaDir = join(projectRoot, 'docker/grafana');
  * a service that asks for one. A view only: on the first region's network, and not being ready is
  * said, not fatal.
  */
-export const grafana: ComponentRecord<void> = {
+export const grafana: CatalogRecord<void> = {
   image: 'grafana',
   container: (plan, _, image) => {
     const m = plan.monitoring!;

@@ -4,14 +4,15 @@ import { alertmanager } from './alertmanager.js';
 import { cassandra } from './cassandra.js';
 import { grafana } from './grafana.js';
 import { prometheus } from './prometheus.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 import { scylla } from './scylla.js';
 
 export { gateway } from './gateway.js';
-export { awaitReady, type ComponentRecord, place, type ReadyWhen } from './record.js';
+export { awaitReady, type CatalogRecord, type ComponentRecord, place, type ReadyWhen } from './record.js';
+export { readinessProbe, replica } from './replica.js';
 
 /** The record a node runs as: its flavor's, by the image it got (Cassandra stands in for a Scylla that cannot be had). */
-export function nodeRecord(image: ResolvedImage): ComponentRecord<NodePlan> {
+export function nodeRecord(image: ResolvedImage): CatalogRecord<NodePlan> {
   return image.component === 'scylla' ? scylla : cassandra;
 }
 
@@ -19,7 +20,7 @@ export function nodeRecord(image: ResolvedImage): ComponentRecord<NodePlan> {
  * A federation's monitoring (`monitoring: on`), in the order it is placed. An optional one runs
  * only where its image can be had; the others fail `up` without theirs.
  */
-export const MONITORING: { record: ComponentRecord<void>; optional: boolean }[] = [
+export const MONITORING: { record: CatalogRecord<void>; optional: boolean }[] = [
   { record: prometheus, optional: false },
   { record: alertmanager, optional: false },
   { record: grafana, optional: true },

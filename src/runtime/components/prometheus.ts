@@ -4,10 +4,10 @@ import { prometheusConfig, RULES_FILE } from '../../monitoring/config.js';
 import { projectRoot } from '../../paths.js';
 import { PROMETHEUS_PORT } from '../../topology/plan.js';
 import { monitorBase, monitorJoins, monitorReadiness } from './monitor.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 
 /** Prometheus: a configuration generated from the plan, fedsim's alert rules; a run's alerts need it ready. */
-export const prometheus: ComponentRecord<void> = {
+export const prometheus: CatalogRecord<void> = {
   image: 'prometheus',
   container: (plan, _, image) => {
     // Resend firing alerts every 2 s (default 1 min) so Alertmanager hears of each change at once.

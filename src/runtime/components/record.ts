@@ -13,11 +13,16 @@ import { type Probe, waitUntil } from '../wait.js';
  * do what is the same (place a container, await it). Bring-up (bringup.ts, monitoring.ts) walks the
  * plan and hands each part to its record; the next component is one more record.
  */
+/** What a record's container is told of its image: the reference, and whether fedsim's local recipe made it. */
+export type PlacedImage = Pick<ResolvedImage, 'ref' | 'source'>;
+
 export interface ComponentRecord<Part> {
-  /** The catalog entry whose image it runs. */
-  image: ComponentName;
+  /** The catalog entry whose image it runs; absent for a service's replica, whose image is the service's own. */
+  image?: ComponentName;
   /** Its container, from the plan: Docker's create options, on its home network at its address. */
-  container(plan: Plan, part: Part, image: ResolvedImage): ContainerSpec;
+  container(plan: Plan, part: Part, image: PlacedImage): ContainerSpec;
+  /** What must exist before its container is made (a replica's network namespace, which its container joins). */
+  before?(engine: Engine, plan: Plan, part: Part, signal?: AbortSignal): Promise<void>;
   /** The further networks it joins before it starts: network name -> its address there. */
   joins?(plan: Plan, part: Part): Record<string, string>;
   /** Files put into it before it starts (its configuration). */
@@ -27,6 +32,9 @@ export interface ComponentRecord<Part> {
   /** What is done through its own API once it is ready (the gateway's proxies and toxics). */
   configure?(engine: Engine, plan: Plan, part: Part, signal?: AbortSignal): Promise<void>;
 }
+
+/** A component fedsim ships: its image is a catalog entry, resolved by the source the user chose. */
+export type CatalogRecord<Part> = ComponentRecord<Part> & { image: ComponentName };
 
 /** How the engine says a container ended, for the sentence a readiness failure says. */
 export interface Exit {
@@ -51,8 +59,10 @@ export async function place<Part>(
   plan: Plan,
   record: ComponentRecord<Part>,
   part: Part,
-  image: ResolvedImage,
+  image: PlacedImage,
+  signal?: AbortSignal,
 ): Promise<string> {
+  await record.before?.(engine, plan, part, signal);
   const spec = record.container(plan, part, image);
   const id = await engine.create(spec);
   for (const [network, address] of Object.entries(record.joins?.(plan, part) ?? {})) await engine.connect(network, id, address);

@@ -1,13 +1,13 @@
 import type { NodePlan } from '../../topology/plan.js';
 import { nodeBase, nodeReadiness } from './node.js';
-import type { ComponentRecord } from './record.js';
+import type { CatalogRecord } from './record.js';
 
 /**
  * A ScyllaDB node: the official image, whose entrypoint takes flags. DC and rack come from a
  * properties file written before start, and the DNAT rules are applied by a shell before the
  * entrypoint runs.
  */
-export const scylla: ComponentRecord<NodePlan> = {
+export const scylla: CatalogRecord<NodePlan> = {
   image: 'scylla',
   container: (plan, node, image) => {
     const rackdc = `dc=${node.datacenter}\\nrack=${node.rack}\\n`;
