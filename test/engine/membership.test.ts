@@ -80,10 +80,24 @@ async function ring(i: number): Promise<Record<string, string>> {
   return Object.fromEntries((await ringSeenBy(engine, node(i).container)).map((m) => [m.address, m.state]));
 }
 
+/**
+ * The peers node `i` lists, asked of it alone on a session of its own: the shared client may not
+ * have reconnected yet to a node that just came back (a query pinned to it would fail at once).
+ */
 async function peersOf(i: number): Promise<string[]> {
-  const host = client().hosts.get(fed.endpoints['us-east-1']![node(i).address]!);
-  const rs = await client().execute('SELECT peer FROM system.peers', [], { host });
-  return rs.rows.map((r) => String(r.peer)).sort();
+  const { DCAwareRoundRobinPolicy, WhiteListPolicy } = cassandra.policies.loadBalancing;
+  const at = `${node(i).address}:9042`;
+  const own = new cassandra.Client({
+    contactPoints: [at],
+    localDataCenter: node(i).datacenter,
+    policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(node(i).datacenter), [at]) },
+  });
+  try {
+    const rs = await own.execute('SELECT peer FROM system.peers');
+    return rs.rows.map((r) => String(r.peer)).sort();
+  } finally {
+    await own.shutdown();
+  }
 }
 
 /** The planned membership, and nothing else: two containers, both Up/Normal to each other, no marker, no record. */
@@ -105,6 +119,10 @@ async function expectPlanned(): Promise<void> {
 async function expectPlannedAndDurable(w: ReturnType<typeof writer>, atLeast = 1): Promise<void> {
   const wrote = await w.stop();
   expect(wrote.acked, JSON.stringify(wrote)).toBeGreaterThanOrEqual(atLeast);
+  // Fresh sessions for what is read back: the writer's may still be waiting out its reconnection
+  // backoff for a node that just came back (a read prepared then found no host with a connection,
+  // once in five runs). What is judged is the database's membership and data, not the driver's.
+  await fed.close();
   await expectPlanned();
   await expectDurable(w.acked);
 }
