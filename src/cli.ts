@@ -159,6 +159,8 @@ program
   .description("a node's log (or a gateway's, a service replica's, prometheus'), as the engine kept it")
   .argument('<name>', 'a node, gw-REGION, a service replica, prometheus...')
   .option('--tail <lines>', 'only the last lines')
+  // No -f: that is the federation on fault, heal, exec...; --follow as `docker logs --follow`.
+  .option('--follow', 'then stream it as it grows, until Ctrl-C or the container stops')
   .option('--federation <name>', 'the federation (default: the only one up)')
   .action(lazy(nodesModule, (m) => m.logsCommand));
 program

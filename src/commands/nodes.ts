@@ -15,8 +15,11 @@ type Options = { federation?: string };
 
 const list = (xs: string[]) => xs.join(', ') || 'none';
 
-/** `fedsim logs NAME`: a node's (or a gateway's, a service replica's, monitoring's) log, as the engine kept it. */
-export async function logsCommand(ctx: CommandContext, name: string, opts: Options & { tail?: string }): Promise<void> {
+/**
+ * `fedsim logs NAME`: a node's (or a gateway's, a service replica's, monitoring's) log, as the engine
+ * kept it; with --follow, then as it grows, until Ctrl-C or the container stops (both exit 0).
+ */
+export async function logsCommand(ctx: CommandContext, name: string, opts: Options & { tail?: string; follow?: boolean }): Promise<void> {
   if (opts.tail !== undefined && !/^\d+$/.test(opts.tail))
     throw new FedsimError(`--tail expects a whole number of lines, got "${opts.tail}".`);
   const engine = await ctx.engine();
@@ -31,7 +34,11 @@ export async function logsCommand(ctx: CommandContext, name: string, opts: Optio
       `No node or container "${name}" in federation ${federation}; it has ${list(containers.map((c) => short(c.name)).sort())}.`,
     );
   }
-  ctx.out(await engine.logs(found.id, opts.tail === undefined ? undefined : Number(opts.tail)));
+  const tail = opts.tail === undefined ? undefined : Number(opts.tail);
+  if (!opts.follow) return ctx.out(await engine.logs(found.id, tail));
+  // Ctrl-C is how a follow ends, so it is quiet and no failure: the stream stops, the command returns.
+  const interrupt = ctx.interrupt(() => undefined);
+  await engine.followLogs(found.id, ctx.out, { tail, signal: interrupt.signal });
 }
 
 /** The node by its name, or (where `region` is allowed) the first node of a region; unknown ones are one sentence. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-fs';
 import { FedsimError, reason } from '../errors.js';
@@ -313,6 +313,41 @@ export class Engine {
       .getContainer(container)
       .logs({ stdout: true, stderr: true, ...(tail !== undefined && { tail }) })) as unknown as Buffer;
     return demux(buf);
+  }
+
+  /**
+   * A container's log as it grows, as `docker logs --follow` streams it: what it holds (its last
+   * `tail` lines), then each new chunk, stdout's and stderr's in the order written, to `onText`.
+   * Resolves when the container stops or is removed (the engine ends the stream) or `signal` aborts.
+   */
+  async followLogs(container: string, onText: (text: string) => void, opts: { tail?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const stream = (await this.docker
+      .getContainer(container)
+      .logs({ follow: true, stdout: true, stderr: true, ...(opts.tail !== undefined && { tail: opts.tail }) })) as unknown as Duplex;
+    // A live stream, so modem's frame-by-frame demux (as execAttached), into one text stream whose
+    // decoder keeps a character split across two frames whole.
+    const text = new PassThrough();
+    text.setEncoding('utf8');
+    text.on('data', onText);
+    // A frame after the end (the stream destroyed on abort) is dropped, not an unhandled error.
+    text.on('error', () => undefined);
+    this.docker.modem.demuxStream(stream, text, text);
+    await new Promise<void>((resolve, reject) => {
+      // Resolved once the text stream has handed on its last chunk.
+      text.on('end', resolve);
+      const finish = () => {
+        if (!text.writableEnded) text.end();
+      };
+      const stop = () => {
+        stream.destroy();
+        finish();
+      };
+      if (opts.signal?.aborted) stop();
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      stream.on('end', finish);
+      stream.on('close', finish);
+      stream.on('error', (err) => (opts.signal?.aborted ? finish() : reject(err)));
+    });
   }
 
   /** Waits until a container ends; its exit code. */

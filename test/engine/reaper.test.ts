@@ -72,6 +72,7 @@ describe('a federation left on purpose, and its nodes as ccm users reach them', 
 
     for (const [args, sentence] of [
       [['logs', 'nope'], /^fedsim: No node or container "nope" in federation reaped; it has .*geo-site-a-1.*\.$/],
+      [['logs', 'nope', '--follow'], /^fedsim: No node or container "nope" in federation reaped; it has .*geo-site-a-1.*\.$/],
       [
         ['cqlsh', 'nope'],
         /^fedsim: No node or region "nope" in federation reaped; its nodes are geo-site-a-1, geo-site-b-1 and its regions site-a, site-b\.$/,
@@ -84,17 +85,53 @@ describe('a federation left on purpose, and its nodes as ccm users reach them', 
     }
   }, 120_000);
 
+  it('logs --follow shows what was logged, then each new line, until Ctrl-C (exit 0, no stack trace)', async () => {
+    const follow = fedsim(['logs', 'geo-site-a-1', '--follow']);
+    let stdout = '';
+    follow.child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    // Until stdout matches, or a bounded wait (then the expectation below says what it held).
+    const seen = async (re: RegExp) => {
+      for (const t0 = Date.now(); !re.test(stdout) && Date.now() - t0 < 60_000; ) await sleep(200);
+      expect(stdout).toMatch(re);
+    };
+    await seen(/Starting listening for CQL clients/);
+    // A keyspace named now, so its line in the log can only come from after the follow started.
+    const keyspace = `follow_${Date.now()}`;
+    const ddl = await fedsim([
+      'cqlsh',
+      'geo-site-a-1',
+      '-e',
+      `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    ]).done;
+    expect(ddl.code, ddl.stderr).toBe(0);
+    await seen(new RegExp(`^.*${keyspace}.*$`, 'm'));
+    follow.child.kill('SIGINT');
+    const r = await follow.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.indexOf('Starting listening for CQL clients')).toBeLessThan(r.stdout.indexOf(keyspace));
+  }, 120_000);
+
   it('a run interrupted midway still writes its run folder: how it ended, what it recorded, each container log', async () => {
     const engine = await connectEngine();
     const out = mkdtempSync(join(tmpdir(), 'fedsim-interrupted-'));
     // The run reuses the federation up above (same name, same topology), and removes it when stopped.
     const p = fedsim(['run', scenario, '--no-ui', '--out', out]);
     await p.when('phase: running');
+    // Followed until the run removes the federation: then the follow ends by itself, exit 0.
+    const follow = fedsim(['logs', 'gw-site-a', '--follow']);
     await p.when(' in effect after ');
     await sleep(2000);
     p.child.kill('SIGTERM');
     const r = await p.done;
     expect(r.code, r.stderr.slice(-2000)).toBe(130);
+    const followed = await Promise.race([follow.done, sleep(30_000).then(() => undefined)]);
+    if (!followed) follow.child.kill('SIGKILL');
+    expect(followed, 'logs --follow still running 30 s after its container was removed').toBeDefined();
+    expect(followed!.code, followed!.stderr).toBe(0);
+    expect(followed!.stdout.length).toBeGreaterThan(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect([report.ended, report.error, report.passed]).toEqual(['interrupted', 'interrupted by SIGTERM', false]);
     const history = await loadHistory(join(out, 'history.jsonl'));

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -309,5 +309,39 @@ describe('bad services: one sentence, exit 2, nothing left behind', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const left = [...(await engine.containers(labelFilter('test-svc-bad'))), ...(await engine.networks(labelFilter('test-svc-bad')))];
     expect(left).toEqual([]);
+  });
+
+  it("a run whose bring-up fails keeps its run folder: how it ended, and each container's log as it was", async () => {
+    const name = 'test-svc-badrun';
+    writeTopology(
+      'badrun-topology.yaml',
+      single([
+        {
+          name: 'app',
+          image: base,
+          command: 'echo app says hello-from-app; sleep infinity',
+          regions: ['site-a'],
+          ready: { tcp: 9999, timeout: '3s' },
+        },
+      ]),
+    );
+    const scenario = join(dir, 'badrun.yaml');
+    writeFileSync(scenario, stringify({ name, topology: 'badrun-topology.yaml', workload: { workspaces: 1, rate: 5, duration: '5s' } }));
+    const out = join(dir, 'badrun-out');
+    const r = await fedsim(['run', scenario, '--no-ui', '--out', out]).done;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect([report.ended, report.passed]).toEqual(['error', false]);
+    expect(report.error).toMatch(/^Service replica app-site-a-1 was not ready within 3 s/);
+    // Kept before the federation was removed: the failing replica's own words, and its neighbours' logs.
+    expect(readFileSync(join(out, 'logs', 'app-site-a-1.log'), 'utf8')).toBe('app says hello-from-app\n');
+    expect(readdirSync(join(out, 'logs'))).toEqual(expect.arrayContaining(['gw-site-a.log', 'main-site-a-1.log']));
+    const left = await Promise.all([
+      engine.containers(labelFilter(name)),
+      engine.networks(labelFilter(name)),
+      engine.volumes(labelFilter(name)),
+    ]);
+    expect(left.flat()).toEqual([]);
   });
 });
