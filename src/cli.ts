@@ -28,6 +28,7 @@ const endpointsModule = () => import('./commands/endpoints.js');
 const execModule = () => import('./commands/exec.js');
 const faultsModule = () => import('./commands/faults.js');
 const federationModule = () => import('./commands/federation.js');
+const validateModule = () => import('./commands/validate.js');
 const imagesModule = () => import('./commands/images.js');
 const runModule = () => import('./commands/run.js');
 const watchModule = () => import('./commands/watch.js');
@@ -111,12 +112,12 @@ program
   .description('check a topology or scenario file; touches no engine')
   .argument('<file>')
   .option('--json', 'print what the file holds as JSON')
-  .action(lazy(federationModule, (m) => m.validateCommand));
+  .action(lazy(validateModule, (m) => m.validateCommand));
 program
   .command('schema')
   .description('print the JSON Schema of topology files, or of scenario files with --scenario (for editors)')
   .option('--scenario', 'the scenario schema')
-  .action(lazy(federationModule, (m) => m.schemaCommand));
+  .action(lazy(validateModule, (m) => m.schemaCommand));
 program
   .command('up')
   .description('bring a federation up from a topology file and leave it running')
