@@ -5,8 +5,18 @@ import { isDriverRefreshBug } from './src/runtime/cql.js';
 // report in headless Chromium, no engine) and `engine` (real Docker engine, real databases).
 // Engine tests share one engine and its images; they run one file at a time so a 2-core machine is
 // not asked to start several federations at once.
+/** `vitest run --project unit` and nothing else: the engine-free tests alone. */
+const projects = process.argv.flatMap((a, i) =>
+  a === '--project' ? [process.argv[i + 1]] : a.startsWith('--project=') ? [a.slice(10)] : [],
+);
+const unitOnly = projects.length === 1 && projects[0] === 'unit';
+
 export default defineConfig({
   test: {
+    // The unit project alone runs two files at a time even on 2 cores (vitest's default is cores
+    // - 1): package.test.ts spends its ~30 s mostly waiting on npm while the others compute. A run
+    // of every project keeps the default, so an engine test never shares the machine with a file.
+    ...(unitOnly ? { maxWorkers: 2 } : {}),
     // A known cassandra-driver bug that fault tests provoke on purpose (see isDriverRefreshBug).
     onUnhandledError: (err) => !isDriverRefreshBug(err),
     projects: [

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // First: keeps a Ctrl-C that comes while the rest loads (see signals.ts).
 import './signals.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandContext, processContext } from './commands/context.js';
 import { DEMO_SCENARIO } from './commands/library.js';
@@ -11,7 +12,8 @@ import { faultOptions, targetHelp } from './faults/docs.js';
 import { FAULT_KINDS } from './faults/kinds.js';
 import { projectRoot } from './paths.js';
 
-const ctx = processContext();
+/** The context commands get: the process's, or the caller's of `main` (a test running a command line in-process). */
+let ctx: CommandContext = processContext();
 /**
  * A command as commander calls it: its module loaded only when it runs (so `fedsim check` loads no
  * engine client, driver or dashboard), then called with its arguments and options after the context.
@@ -26,6 +28,7 @@ const endpointsModule = () => import('./commands/endpoints.js');
 const execModule = () => import('./commands/exec.js');
 const faultsModule = () => import('./commands/faults.js');
 const federationModule = () => import('./commands/federation.js');
+const validateModule = () => import('./commands/validate.js');
 const imagesModule = () => import('./commands/images.js');
 const runModule = () => import('./commands/run.js');
 const watchModule = () => import('./commands/watch.js');
@@ -34,7 +37,7 @@ const reportModule = () => import('./commands/report.js');
 const nodesModule = () => import('./commands/nodes.js');
 
 /** The command line as typed, after `fedsim`: which command a usage error is about. */
-const typed = process.argv.slice(2);
+let typed = process.argv.slice(2);
 
 /** Where a federation lives: Docker (the default) or a Kubernetes cluster (docs/KUBERNETES.md). */
 const engineOption = () => new Option('--engine <engine>', 'docker or kubernetes (default: docker)').env('FEDSIM_ENGINE');
@@ -46,6 +49,9 @@ const program = new Command('fedsim')
   // 1 (an expectation failed): thrown as a CommanderError and handled below. Inherited by every command.
   .exitOverride()
   .configureOutput({
+    // Through the context (the process's streams in the `fedsim` process), so main() in-process keeps them too.
+    writeOut: (text) => ctx.out(text),
+    writeErr: (text) => ctx.show(text.endsWith('\n') ? text.slice(0, -1) : text),
     outputError: (text, write) => {
       const command = program.commands.find((c) => typed.includes(c.name()));
       const said = text
@@ -106,12 +112,12 @@ program
   .description('check a topology or scenario file; touches no engine')
   .argument('<file>')
   .option('--json', 'print what the file holds as JSON')
-  .action(lazy(federationModule, (m) => m.validateCommand));
+  .action(lazy(validateModule, (m) => m.validateCommand));
 program
   .command('schema')
   .description('print the JSON Schema of topology files, or of scenario files with --scenario (for editors)')
   .option('--scenario', 'the scenario schema')
-  .action(lazy(federationModule, (m) => m.schemaCommand));
+  .action(lazy(validateModule, (m) => m.schemaCommand));
 program
   .command('up')
   .description('bring a federation up from a topology file and leave it running')
@@ -276,30 +282,41 @@ program
   .action(lazy(federationModule, (m) => m.gcCommand));
 
 /**
+ * Runs a command line (the words after `fedsim`) with `context` and gives its exit code: 2 for bad
+ * input (usage, or a FedsimError said in one line through `context.say`), the command's own code
+ * (process.exitCode) otherwise. One at a time: the program and its context are this module's.
+ */
+export async function main(argv: string[], context: CommandContext): Promise<number> {
+  ctx = context;
+  typed = argv;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    // Help and --version end here with exit 0; a usage error, already said by outputError, with 2.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof FedsimError) {
+      context.say(err.message);
+      return err.exitCode;
+    }
+    // A bug of fedsim's: still one sentence; the stack with FEDSIM_DEBUG=1.
+    if (process.env.FEDSIM_DEBUG) throw err;
+    context.say(`unexpected error: ${reason(err)} (FEDSIM_DEBUG=1 shows where; please report it)`);
+    return 2;
+  }
+}
+
+/**
  * Resolves once everything written to stdout so far has been handed to the system: stdout to a pipe
  * is asynchronous, and `process.exit` would cut a long `--json` report at what the pipe held.
  */
 const drained = () => new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 
-try {
-  await program.parseAsync(process.argv);
-  // Done: exit now. A cassandra-driver session whose node was replaced during a fault can leave a
-  // health timer on the replaced host that no shutdown clears, which would keep the process alive.
+// Run as the `fedsim` command (directly, or through npm's bin link), not imported by a test. Done:
+// exit now. A cassandra-driver session whose node was replaced during a fault can leave a health
+// timer on the replaced host that no shutdown clears, which would keep the process alive.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const code = await main(typed, ctx);
   await drained();
-  process.exit();
-} catch (err) {
-  // Help and --version end here with exit 0; a usage error, already said by outputError, with 2.
-  if (err instanceof CommanderError) {
-    await drained();
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  }
-  if (err instanceof FedsimError) {
-    process.stderr.write(`fedsim: ${err.message}\n`);
-    await drained();
-    process.exit(err.exitCode);
-  }
-  // A bug of fedsim's: still one sentence; the stack with FEDSIM_DEBUG=1.
-  if (process.env.FEDSIM_DEBUG) throw err;
-  process.stderr.write(`fedsim: unexpected error: ${reason(err)} (FEDSIM_DEBUG=1 shows where; please report it)\n`);
-  process.exit(2);
+  process.exit(code);
 }

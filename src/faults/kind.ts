@@ -3,14 +3,17 @@ import type { Effects } from './effects.js';
 import type { FaultInput, Param } from './params.js';
 
 /**
- * One fault kind, whole: what a newcomer adds to add a kind (in its family's module, or a new one
- * listed in kinds.ts). The fault schema, `fedsim fault`'s options and help, and the README's table
- * are derived from these records.
+ * One fault kind, whole: what a newcomer adds to add a kind (in its family's module, or a new
+ * module with one line in kinds.ts's list). The fault schema, `fedsim fault`'s options and help,
+ * and the README's table are derived from these records.
  */
 export interface FaultKindDef<N extends string = string> {
   name: N;
-  /** Kinds of a family share a target grammar and a module. */
-  family: 'link' | 'loss' | 'partition' | 'node' | 'outage' | 'membership';
+  /**
+   * Kinds of a family share a target grammar; the family is named by its kinds, not listed anywhere
+   * (help and the README say `FAMILY kinds` where all of a family's kinds say the same).
+   */
+  family: string;
   /** The target grammar, as help and docs say it (`A->B, A<-B, A<->B`). */
   target: string;
   /** The parameters it takes, each with what it means to this kind; the others are refused. */

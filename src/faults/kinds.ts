@@ -13,9 +13,11 @@ import { PARTITION_KINDS } from './partition.js';
 import { STRESS_KINDS } from './stress.js';
 
 /**
- * The registry of fault kinds: every kind, from its family's module. Adding a kind is a record in
- * a family's list (or a new family module listed here) and its test; the schema (spec.ts), the
- * CLI's options and the README's table (docs.ts) follow.
+ * The registry of fault kinds: every kind, from its family's module, in the order help and the
+ * README list them. Adding a kind is a record in a family's list, or a new family module and its
+ * one line here (as a checker in checkers/all.ts, a component in components/index.ts), and its
+ * test; the schema (spec.ts), the CLI's options and the README's table (docs.ts) follow, and
+ * test/unit/fault-kinds.test.ts fails on a family module not listed here.
  */
 export const KINDS = [
   ...LINK_KINDS,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HistoryWriter } from '../../src/workload/history.js';
 import { WorkloadSchema } from '../../src/workload/spec.js';
+import { fedsimInProcess } from './inprocess.js';
 
 // The compiled CLI, as users run it (test/unit/build.ts compiles it when a source is newer). No
 // engine: DOCKER_HOST points nowhere unless a test says otherwise, so these run on any laptop.
@@ -20,6 +21,13 @@ function fedsim(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * The same command line through the CLI's main() in this process (inprocess.ts) where a test reads
+ * only the exit code and lines; the engine's and doctor's answers, which need the process's own
+ * engine discovery, and the one-line contract of a process, stay spawned above.
+ */
+const fedsimIn = (args: string[], env: Record<string, string> = {}) => fedsimInProcess(args, { env: { ...NO_ENGINE, ...env } });
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
@@ -37,28 +45,34 @@ function expectOneClearLine(r: { code: number | null; stderr: string }, pattern:
 
 // Each test starts the CLI a few times (about half a second each, more on a busy machine).
 describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => {
-  it('validates the example topologies', () => {
+  it('validates the example topologies', async () => {
     for (const t of ['two-region-federation', 'three-region-federation', 'stretched-pair']) {
-      const r = fedsim(['validate', join(import.meta.dirname, `../../topologies/${t}.yaml`)]);
+      const r = await fedsimIn(['validate', join(import.meta.dirname, `../../topologies/${t}.yaml`)]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
   });
 
-  it('names the file and the bad field of a malformed topology, and exits 2', () => {
+  it('names the file and the bad field of a malformed topology, and exits 2', async () => {
     const bad = file('bad.yaml', 'shape: federation\nregions: [a-1, b-2]\nclusters:\n  - { name: main, role: main, nodes: { c-3: 1 } }\n');
-    expectOneClearLine(fedsim(['validate', bad]), /bad\.yaml: clusters\[0\]\.nodes\.c-3: unknown region "c-3"; expected one of a-1, b-2$/);
-    expectOneClearLine(fedsim(['up', bad]), /clusters\[0\]\.nodes\.c-3: unknown region/);
+    expectOneClearLine(
+      await fedsimIn(['validate', bad]),
+      /bad\.yaml: clusters\[0\]\.nodes\.c-3: unknown region "c-3"; expected one of a-1, b-2$/,
+    );
+    expectOneClearLine(await fedsimIn(['up', bad]), /clusters\[0\]\.nodes\.c-3: unknown region/);
   });
 
-  it('says where a YAML syntax error is', () => {
-    expectOneClearLine(fedsim(['validate', file('syntax.yaml', 'shape: [federation\n')]), /syntax\.yaml:\d+:\d+: not valid YAML or JSON/);
+  it('says where a YAML syntax error is', async () => {
+    expectOneClearLine(
+      await fedsimIn(['validate', file('syntax.yaml', 'shape: [federation\n')]),
+      /syntax\.yaml:\d+:\d+: not valid YAML or JSON/,
+    );
   });
 
-  it('rejects empty files, binary garbage and missing files in one sentence', () => {
-    expectOneClearLine(fedsim(['validate', file('empty.yaml', '\n')]), /the file is empty/);
-    expectOneClearLine(fedsim(['validate', file('garbage.bin', '\u0000\u0001\u00ff\u0000')]), /not a text file/);
-    expectOneClearLine(fedsim(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read: no such file or folder\.$/);
+  it('rejects empty files, binary garbage and missing files in one sentence', async () => {
+    expectOneClearLine(await fedsimIn(['validate', file('empty.yaml', '\n')]), /the file is empty/);
+    expectOneClearLine(await fedsimIn(['validate', file('garbage.bin', '\u0000\u0001\u00ff\u0000')]), /not a text file/);
+    expectOneClearLine(await fedsimIn(['validate', join(dir, 'nope.yaml')]), /nope\.yaml: cannot be read: no such file or folder\.$/);
   });
 
   it('says plainly when no engine answers at DOCKER_HOST, and builds nothing', () => {
@@ -99,8 +113,8 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
     );
   });
 
-  it('run --dry-run prints the timeline with no engine; fault update and heal refuse what they cannot do before any engine call', () => {
-    const dry = fedsim(['run', '--dry-run', '--json', join(import.meta.dirname, '../../scenarios/voedger-federation.yaml')]);
+  it('run --dry-run prints the timeline with no engine; fault update and heal refuse what they cannot do before any engine call', async () => {
+    const dry = await fedsimIn(['run', '--dry-run', '--json', join(import.meta.dirname, '../../scenarios/voedger-federation.yaml')]);
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout).steps).toEqual([
       {
@@ -116,13 +130,16 @@ describe('fedsim on bad input and a missing engine', { timeout: 60_000 }, () => 
         directions: [],
       },
     ]);
-    expectOneClearLine(fedsim(['fault', 'update', 'abcd1234', '--latency', '20ms', '--for', '3s']), /leave out --for\.$/);
-    expectOneClearLine(fedsim(['fault', 'update']), /missing required argument 'id'; see fedsim fault --help\.$/);
-    expectOneClearLine(fedsim(['up', 'x.yaml', '--json', '--engine', 'kubernetes']), /--json is not there yet with --engine kubernetes/);
+    expectOneClearLine(await fedsimIn(['fault', 'update', 'abcd1234', '--latency', '20ms', '--for', '3s']), /leave out --for\.$/);
+    expectOneClearLine(await fedsimIn(['fault', 'update']), /missing required argument 'id'; see fedsim fault --help\.$/);
+    expectOneClearLine(
+      await fedsimIn(['up', 'x.yaml', '--json', '--engine', 'kubernetes']),
+      /--json is not there yet with --engine kubernetes/,
+    );
   });
 
-  it('prints a JSON Schema that names every top-level key', () => {
-    const r = fedsim(['schema']);
+  it('prints a JSON Schema that names every top-level key', async () => {
+    const r = await fedsimIn(['schema']);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
     expect(Object.keys(schema.properties).sort()).toEqual([
@@ -169,13 +186,16 @@ describe('fedsim check', { timeout: 60_000 }, () => {
   }
 
   it('re-checks a saved history with no engine: exit 0 when it holds, 1 naming the lost write when not', async () => {
-    const good = fedsim(['check', await savedHistory('good.jsonl', [1, 2])], { DOCKER_HOST: 'tcp://127.0.0.1:1' });
+    const good = await fedsimIn(['check', await savedHistory('good.jsonl', [1, 2])], { DOCKER_HOST: 'tcp://127.0.0.1:1' });
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/PASS {2}durability {3}all 2 acknowledged writes read back after heal/);
-    const lost = fedsim(['check', await savedHistory('lost.jsonl', [1])]);
+    const lost = await fedsimIn(['check', await savedHistory('lost.jsonl', [1])]);
     expect(lost.code).toBe(1);
     expect(lost.stdout).toMatch(/FAIL {2}durability {3}1 of 2 acknowledged writes lost \(first: element 2 in us-w0 on main\)/);
-    expectOneClearLine(fedsim(['check', file('junk.jsonl', 'hello\n')]), /junk\.jsonl:1: not a JSON line; is this a fedsim history\?/);
+    expectOneClearLine(
+      await fedsimIn(['check', file('junk.jsonl', 'hello\n')]),
+      /junk\.jsonl:1: not a JSON line; is this a fedsim history\?/,
+    );
   });
 
   it("re-checks with the run's own expectations: scenario.json beside the history (or --scenario), a run folder given as such", async () => {
@@ -183,7 +203,7 @@ describe('fedsim check', { timeout: 60_000 }, () => {
     const history = await savedHistory('run/history.jsonl', [1, 2]);
     // Each saved write took 3 ms.
     writeFileSync(join(dir, 'run/scenario.json'), JSON.stringify({ name: 'saved', expect: { latency: [{ pair: '*', p99: 1 }] } }));
-    const strict = fedsim(['check', join(dir, 'run')]);
+    const strict = await fedsimIn(['check', join(dir, 'run')]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/the expectations of .*run\/scenario\.json/);
     expect(strict.stdout).toMatch(/FAIL {2}latency .*us->us p99 3\.0 ms > 1 ms/);
@@ -192,14 +212,14 @@ describe('fedsim check', { timeout: 60_000 }, () => {
     // A checker the scenario does not ask for does not decide the verdict: durability fails here, unasked.
     const lostRun = await savedHistory('run/lost.jsonl', [1]);
     writeFileSync(join(dir, 'run/durability-off.json'), JSON.stringify({ expect: { durability: false } }));
-    const unasked = fedsim(['check', lostRun, '--scenario', join(dir, 'run/durability-off.json')]);
+    const unasked = await fedsimIn(['check', lostRun, '--scenario', join(dir, 'run/durability-off.json')]);
     expect(unasked.stdout).toMatch(/\(--\) {2}durability {3}1 of 2 acknowledged writes lost/);
     expect(unasked.code).toBe(0);
     const topology = join(import.meta.dirname, '../../topologies/two-region-federation.yaml');
     const lenient = file('lenient.yaml', `name: lenient\ntopology: ${topology}\nexpect:\n  latency: [{ pair: "*", p99: 50ms }]\n`);
-    expect(fedsim(['check', history, '--scenario', lenient]).code).toBe(0);
+    expect((await fedsimIn(['check', history, '--scenario', lenient])).code).toBe(0);
     expectOneClearLine(
-      fedsim(['check', history, '--scenario', file('bad-expect.yaml', 'expect:\n  latency: [{ p99: fast }]\n')]),
+      await fedsimIn(['check', history, '--scenario', file('bad-expect.yaml', 'expect:\n  latency: [{ p99: fast }]\n')]),
       /bad-expect\.yaml: expect\.latency\[0\]\.p99: /,
     );
     // A scenario is checked whole, not only its expectations: here a fault on a region it lacks.
@@ -207,7 +227,7 @@ describe('fedsim check', { timeout: 60_000 }, () => {
       'wrong-region.yaml',
       `name: wrong\ntopology: ${topology}\ntimeline: [{ at: 1s, fault: { kind: kill, target: mars-1 } }]\n`,
     );
-    const refused = fedsim(['check', history, '--scenario', wrong]);
+    const refused = await fedsimIn(['check', history, '--scenario', wrong]);
     expectOneClearLine(refused, /wrong-region\.yaml: timeline\[0\]\.fault: .*mars-1/);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { fedsimInProcess } from './inprocess.js';
 
 /**
  * `--engine kubernetes` on bad input: one sentence, exit 2, before anything is created. The
@@ -27,7 +28,7 @@ current-context: nowhere
 `,
 );
 
-async function fedsim(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
+async function spawned(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   try {
     const r = await run(process.execPath, [cli, ...args], { env: { ...process.env, KUBECONFIG: '', ...env }, timeout: 120_000 });
     return { code: 0, stderr: r.stderr };
@@ -36,6 +37,9 @@ async function fedsim(args: string[], env: Record<string, string> = {}): Promise
     return { code: e.code, stderr: e.stderr };
   }
 }
+
+/** Through the CLI's main() in this process (inprocess.ts): each spawned CLI here loads the Kubernetes client anew. */
+const fedsim = (args: string[], env: Record<string, string> = {}) => fedsimInProcess(args, { env: { KUBECONFIG: '', ...env } });
 
 function oneSentence(stderr: string): string {
   const lines = stderr.trim().split('\n');
@@ -53,6 +57,12 @@ describe('--engine kubernetes on bad input', { timeout: 180_000 }, () => {
       expect(oneSentence(r.stderr)).toMatch(/No Kubernetes cluster answers at https:\/\/127\.0\.0\.1:1 \(context nowhere\)/);
     },
   );
+
+  it('as a process: the same sentence on stderr, exit status 2', async () => {
+    const r = await spawned(['up', topology, '--engine', 'kubernetes', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(2);
+    expect(oneSentence(r.stderr)).toMatch(/No Kubernetes cluster answers at https:\/\/127\.0\.0\.1:1 \(context nowhere\)/);
+  });
 
   it('a context the kubeconfig does not have: named, with the ones it has', async () => {
     const r = await fedsim(['up', topology, '--engine', 'kubernetes', '--kubeconfig', kubeconfig, '--context', 'mars']);
