@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
 import { FedsimError } from '../errors.js';
-import { loadHistory } from '../workload/history.js';
+import { type History, loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
 import type { JudgeFiles } from './judge.js';
 import { judgeApart } from './judge-apart.js';
@@ -39,13 +39,22 @@ function unfinished(dir: string): { how: string; error?: string } | undefined {
   }
 }
 
-/** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
-export async function judgeSavedRun(path: string, opts: { faults?: string; scenario?: string; alerts?: string }) {
+/** A saved run's history (HISTORY or RUN_FOLDER/history.jsonl), loaded, its warnings said. */
+export async function loadSavedRun(path: string): Promise<{ file: string; dir: string; history: History }> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
   if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
   const history = await loadHistory(file);
   for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
-  const dir = dirname(file);
+  return { file, dir: dirname(file), history };
+}
+
+/** A saved run loaded and judged as `fedsim check` does (and `fedsim report` when the run left no report.json). */
+export async function judgeSavedRun(
+  path: string,
+  opts: { faults?: string; scenario?: string; alerts?: string },
+  loaded?: { file: string; dir: string; history: History },
+) {
+  const { file, dir, history } = loaded ?? (await loadSavedRun(path));
   const faultsFile = beside(opts.faults, dir, 'faults.jsonl');
   const scenarioFile = beside(opts.scenario, dir, 'scenario.json');
   const alertsFile = beside(opts.alerts, dir, 'alerts.jsonl');

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { recoveries } from '../checkers/availability.js';
 import { parseDuration } from '../common/duration.js';
 import { FedsimError } from '../errors.js';
+import { loadAlerts } from '../monitoring/alerts.js';
 import { expectationRow, type Report, summaryMarkdown, visualsOf } from '../report/report.js';
 import { VISUAL_FILES, writeVisuals } from '../report/visuals.js';
-import { judgeSavedRun } from './check.js';
+import { judgeSavedRun, loadSavedRun } from './check.js';
 import type { CommandContext } from './context.js';
 
 /** "20s-30s" or "20-30" (seconds): the timeline's window on the run's clock, in s. */
@@ -26,11 +27,15 @@ function timelineWindow(text: string): [number, number] {
  */
 export async function reportCommand(ctx: CommandContext, path: string, opts: { timeline?: string; json?: boolean }): Promise<void> {
   const timeline = opts.timeline === undefined ? undefined : timelineWindow(opts.timeline);
-  const run = await judgeSavedRun(path, {});
-  const recorded = join(run.dir, 'report.json');
+  const loaded = await loadSavedRun(path);
+  const recorded = join(loaded.dir, 'report.json');
   const plot = { timeline };
   let file: string;
   if (existsSync(recorded)) {
+    // The run's verdict is in report.json: drawn as recorded, not judged again (at 10^6 operations
+    // judging cost more than drawing).
+    const alertsFile = join(loaded.dir, 'alerts.jsonl');
+    const run = { ...loaded, alerts: existsSync(alertsFile) ? loadAlerts(alertsFile) : undefined };
     let r: Report;
     try {
       r = JSON.parse(readFileSync(recorded, 'utf8')) as Report;
@@ -40,6 +45,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
     writeFileSync(join(run.dir, 'summary.md'), summaryMarkdown(r));
     file = writeVisuals(run.dir, visualsOf(r, { ...run, plot }));
   } else {
+    const run = await judgeSavedRun(path, {}, loaded);
     const judged = run.verdicts.some((v) => v.status !== 'unknown');
     const passed = run.expected ? run.expected.every((e) => e.holds) : judged && !run.verdicts.some((v) => v.status === 'fail');
     file = writeVisuals(run.dir, {
@@ -55,7 +61,7 @@ export async function reportCommand(ctx: CommandContext, path: string, opts: { t
       plot,
     });
   }
-  const written = { html: file, latency: join(run.dir, VISUAL_FILES.latency), rate: join(run.dir, VISUAL_FILES.rate) };
+  const written = { html: file, latency: join(loaded.dir, VISUAL_FILES.latency), rate: join(loaded.dir, VISUAL_FILES.rate) };
   if (opts.json) {
     ctx.out(`${JSON.stringify(written, null, 2)}\n`);
     return;

@@ -20,6 +20,8 @@ interface ChartSeen {
   /** Pixels of the chart's canvas drawn in a colour (not transparent, not the black or grey of axes and grid). */
   coloured: number;
   bands: number;
+  /** The bands' labels, of those drawn across some of the chart (displayed, at least a pixel wide inside its edges). */
+  shaded: string[];
   alerts: number;
   legend: string[];
 }
@@ -35,17 +37,24 @@ const SEEN = `(() => [...document.querySelectorAll('.chart')].map((c) => {
   }
   return {
     chart: c.dataset.chart, key: c.dataset.region || c.dataset.pair || '', coloured,
-    bands: c.querySelectorAll('.fault-band').length, alerts: c.querySelectorAll('.alert-mark').length,
+    bands: c.querySelectorAll('.fault-band').length,
+    shaded: [...c.querySelectorAll('.fault-band')].filter((b) => b.style.display !== 'none' && b.clientWidth > 0).map((b) => b.textContent),
+    alerts: c.querySelectorAll('.alert-mark').length,
     legend: [...c.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent),
   };
 }))()`;
 
-async function open(browser: Browser, file: string): Promise<{ charts: ChartSeen[]; faults: number; timelineOps: number }> {
+async function open(
+  browser: Browser,
+  file: string,
+): Promise<{ charts: ChartSeen[]; faults: number; labels: string[]; regions: string[]; timelineOps: number }> {
   await browser.open(`file://${file}`);
   await browser.until('document.body.dataset.drawn', 60_000);
   return {
     charts: await browser.eval<ChartSeen[]>(SEEN),
     faults: await browser.eval<number>(`JSON.parse(document.getElementById('fedsim-data').textContent).plots.faults.length`),
+    labels: await browser.eval<string[]>(`JSON.parse(document.getElementById('fedsim-data').textContent).plots.faults.map((f) => f.label)`),
+    regions: await browser.eval<string[]>(`JSON.parse(document.getElementById('fedsim-data').textContent).drawn`),
     timelineOps: await browser.eval<number>(`document.querySelectorAll('svg.timeline rect.op').length`),
   };
 }
@@ -69,6 +78,7 @@ describe('report.html in headless Chromium, no network', { timeout: 180_000 }, (
     expect(browser.errors).toEqual([]);
     expect(browser.network).toEqual([]);
     expect(seen.faults).toBe(faults.length);
+    expect(seen.labels).toEqual(faults.map((f) => `${f.kind} ${f.target}`));
     const kinds = seen.charts.map((c) => c.chart);
     expect(kinds.filter((k) => k === 'latency')).toHaveLength(REGIONS.length);
     expect(kinds).toContain('rate-ok');
@@ -77,6 +87,8 @@ describe('report.html in headless Chromium, no network', { timeout: 180_000 }, (
     for (const c of seen.charts) {
       expect(c.coloured, `${c.chart} ${c.key} drew nothing`).toBeGreaterThan(50);
       expect(c.bands, `${c.chart} ${c.key}`).toBe(faults.length);
+      // Each fault's interval shaded across the chart and labelled with what the fault was.
+      expect(c.shaded, `${c.chart} ${c.key}`).toEqual(seen.labels.map((l) => `⚡ ${l}`));
       expect(c.alerts, `${c.chart} ${c.key}`).toBe(2);
     }
     for (const which of ['rate-ok', 'rate-errors']) {
@@ -97,6 +109,15 @@ describe('report.html in headless Chromium, no network', { timeout: 180_000 }, (
     for (const c of seen.charts) {
       expect(c.coloured, `${c.chart} ${c.key} drew nothing`).toBeGreaterThan(50);
       expect(c.bands).toBe(seen.faults);
+      expect(c.shaded, `${c.chart} ${c.key}`).toEqual(seen.labels.map((l) => `⚡ ${l}`));
+    }
+    for (const which of ['rate-ok', 'rate-errors']) {
+      const legend = seen.charts.find((c) => c.chart === which)!.legend;
+      for (const region of seen.regions)
+        expect(
+          legend.some((l) => l.endsWith(region)),
+          `${which}: ${region}`,
+        ).toBe(true);
     }
   });
 });

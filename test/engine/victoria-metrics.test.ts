@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { expectSameVerdictAgain, fedsimRun, root } from './fedsim.js';
  * library scenario breaks it once. The figures of the closing note are printed.
  */
 const RTT = 150; // topologies/victoria-metrics.yaml: 75 ms each way between eu-west-1 and us-east-1
+/** summary.md's way of writing a duration (src/report/remote-write.ts). */
+const ms = (x?: number) => (x === undefined ? '-' : `${x < 10 ? x.toFixed(1) : x.toFixed(0)} ms`);
 
 interface Verdicts {
   verdicts: { checker: string; evidence: { rows: unknown[] } }[];
@@ -43,6 +45,18 @@ async function run(scenario: string): Promise<{ dir: string; report: Verdicts; r
       `  ${s.key}: pushed ${s.sent}, acknowledged ${s.acked}, found ${s.found}, missing ${s.missing} (before a kill ${s.lostInKill})`,
     );
   console.log(lines.join('\n'));
+  // run prints the report's path at its end, and summary.md holds the document's comparison, measured:
+  // per agent region both layouts' paths with p50/p99 side by side and the ratio, then the samples.
+  expect(r.stdout).toContain(`\nreport: ${join(dir, 'report.html')} `);
+  for (const f of ['report.html', 'latency.svg', 'rate.svg']) expect(existsSync(join(dir, f)), f).toBe(true);
+  const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+  for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-1']) {
+    const [c, d] = ['centralized', 'federated'].map((l) => rw.find((x) => x.layout === l && x.pair.startsWith(`${region}->`))!);
+    expect(summary).toContain(
+      `| ${region} | ${c!.pair} | ${ms(c!.p50)} | ${ms(c!.p99)} | ${d!.pair} | ${ms(d!.p50)} | ${ms(d!.p99)} | ${(c!.p50! / d!.p50!).toFixed(1)}x |`,
+    );
+  }
+  for (const s of samples) expect(summary).toContain(`| ${s.key} | ${s.sent} | ${s.acked} | ${s.found ?? '-'} | ${s.missing} |`);
   await expectSameVerdictAgain(dir, report);
   expect(await federationNames(await connectEngine())).not.toContain(scenario);
   return { dir, report, rw, samples };

@@ -110,6 +110,22 @@ describe('fedsim report RUN_FOLDER, no containers', { timeout: 120_000 }, () => 
     const data = JSON.parse(/<script type="application\/json" id="fedsim-data">(.*?)<\/script>/s.exec(html)![1]!);
     expect(data.plots.faults).toHaveLength(faults.length);
     expect(data.drawn).toEqual(['us-east-1', 'eu-west-1', 'ap-south-1']);
+    // Beside the charts: the verdict with each expectation's evidence, the availability windows per
+    // region, the fault log (a row per fault, alerts apart), the timeline of a chosen range.
+    const section = (id: string) => new RegExp(`<section id="${id}">(.*?)</section>`, 's').exec(html)?.[1] ?? '';
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as Report;
+    expect(report.expectations.length).toBeGreaterThan(0);
+    for (const e of report.expectations) {
+      const withEvidence = Object.keys(report.verdicts.find((v) => v.checker === e.name)?.evidence ?? {}).length > 0;
+      const row = `<td>${e.name}</td><td>${e.summary}${withEvidence ? '<details><summary>evidence</summary><pre>{' : ''}`;
+      expect(section('verdict')).toContain(row);
+    }
+    expect(section('verdict')).toContain('<details><summary>evidence</summary>');
+    for (const region of data.drawn) expect(section('availability')).toMatch(new RegExp(`<tr><td [^>]*>. ${region}</td><td>`));
+    expect(section('faults').match(/<tr><td>f-/g)).toHaveLength(faults.length);
+    for (const f of faults) expect(section('faults')).toContain(`<tr><td>${f.id}</td><td>${f.kind}</td><td>${f.target}</td>`);
+    expect(section('faults').match(/<tr><td>[▲▽] (firing|resolved)<\/td>/g)).toHaveLength(2);
+    expect(section('timeline')).toMatch(/<svg[^>]*class="timeline"/);
   });
 
   it("shows what report.json holds beyond fedsim's own keys (e.g. a noise floor) as a section of its own", async () => {
