@@ -87,6 +87,8 @@ export async function faultCommand(
   faults.release();
   const signal = ctx.interrupt().signal;
   await new Promise<void>((resolve) => {
+    // A Ctrl-C while the fault was injected arrives as an early signal: already aborted here.
+    if (signal.aborted) return resolve();
     const timer = setTimeout(resolve, spec.for);
     signal.addEventListener('abort', () => {
       clearTimeout(timer);

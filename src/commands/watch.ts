@@ -40,6 +40,11 @@ export async function watchCommand(ctx: CommandContext, name: string | undefined
   const store = new ViewStore();
   const emit: Emit = live ? store.emit : plainLines(ctx.show);
   const stop = ctx.interrupt((line) => emit({ type: 'line', line }), 'stopped watching; the federation stays up');
+  // Listened for at once: a Ctrl-C that comes while the first faults are read (seconds on a busy
+  // engine) would otherwise abort before anyone listens, and watch would never end.
+  const stopped = new Promise<void>((resolve) =>
+    stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   const faults = new Faults(fed, { say: (line) => emit({ type: 'line', line }) });
   const control = new RunControl();
   control.onHeal(async () => {
@@ -67,7 +72,7 @@ export async function watchCommand(ctx: CommandContext, name: string | undefined
   };
   const timer = setInterval(() => void readFaults().catch(() => undefined), FAULTS_EVERY_MS);
   await readFaults();
-  await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await stopped;
   clearInterval(timer);
   stopNodes();
   stopDashboard();
