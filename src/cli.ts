@@ -315,7 +315,14 @@ const drained = () => new Promise<void>((resolve) => process.stdout.write('', ()
 // Run as the `fedsim` command (directly, or through npm's bin link), not imported by a test. Done:
 // exit now. A cassandra-driver session whose node was replaced during a fault can leave a health
 // timer on the replaced host that no shutdown clears, which would keep the process alive.
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+const runAsCommand = (() => {
+  try {
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]!) === fileURLToPath(import.meta.url);
+  } catch {
+    return false; // imported by a program whose first argument is no file
+  }
+})();
+if (runAsCommand) {
   const code = await main(typed, ctx);
   await drained();
   process.exit(code);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Verdict } from '../checkers/verdict.js';
-import { FedsimError } from '../errors.js';
+import { FedsimError, reason } from '../errors.js';
 import { type History, loadHistory } from '../workload/history.js';
 import type { CommandContext } from './context.js';
 import type { JudgeFiles } from './judge.js';
@@ -28,23 +28,33 @@ function savedRunFiles(history: string, dir: string, scenario?: string, faults?:
 /**
  * How the run whose folder this is ended, from the report.json beside its history: a run that was
  * interrupted or stopped on an error recorded only part of its history, and did not pass however
- * its part is judged. Undefined for a completed run, a bare history, or a report that cannot be read.
+ * its part is judged. Undefined for a completed run or a bare history (no report.json). A report
+ * that cannot be read (cut short while its run was killed) leaves how the run ended unknown, which
+ * is not a pass either.
  */
 function unfinished(dir: string): { how: string; error?: string } | undefined {
+  const file = join(dir, 'report.json');
+  if (!existsSync(file)) return undefined;
   try {
-    const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { ended?: string; error?: string };
+    const r = JSON.parse(readFileSync(file, 'utf8')) as { ended?: string; error?: string };
     return r.ended && r.ended !== 'completed' ? { how: r.ended, ...(r.error && { error: r.error }) } : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    return { how: 'unknown', error: `${file} cannot be read (${reason(err)}), so how the run ended is not known` };
   }
 }
 
-/** A saved run's history (HISTORY or RUN_FOLDER/history.jsonl), loaded, its warnings said. */
-export async function loadSavedRun(path: string): Promise<{ file: string; dir: string; history: History }> {
+const STOPPED: Record<string, string> = { interrupted: 'was interrupted', error: 'stopped on an error' };
+const notFinished = (e: { how: string }) => (e.how in STOPPED ? `the run did not finish (${e.how})` : 'how the run ended is not known');
+
+/** A saved run's history (HISTORY or RUN_FOLDER/history.jsonl), loaded, its warnings said (stderr by default). */
+export async function loadSavedRun(
+  path: string,
+  say: (line: string) => void = (line) => process.stderr.write(`fedsim: ${line}\n`),
+): Promise<{ file: string; dir: string; history: History }> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'history.jsonl') : path;
   if (!existsSync(file)) throw new FedsimError(`${file}: no such file; give a history or a run folder.`);
   const history = await loadHistory(file);
-  for (const w of history.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  for (const w of history.warnings ?? []) say(`warning: ${w}`);
   return { file, dir: dirname(file), history };
 }
 
@@ -94,7 +104,7 @@ export async function checkCommand(
   }
   // Judged in a thread of its own (judge-apart.ts): what judgeSavedRun does, in a smaller peak of memory.
   const judged = await judgeApart(savedRunFiles(file, dir, scenarioFile, faultsFile, alertsFile));
-  for (const w of judged.warnings ?? []) process.stderr.write(`fedsim: warning: ${w}\n`);
+  for (const w of judged.warnings ?? []) ctx.say(`warning: ${w}`);
   const { verdicts, expected } = judged;
   const judgedAny = verdicts.some((v) => v.status !== 'unknown');
   const ended = unfinished(dir);
@@ -110,7 +120,9 @@ export async function checkCommand(
     const out: string[] = [`${file}: ${judged.operations} operations, ${judged.faults} fault(s), ${against}\n`];
     if (ended)
       out.push(
-        `The run ${ended.how === 'interrupted' ? 'was interrupted' : 'stopped on an error'} before it finished${ended.error ? ` (${ended.error})` : ''}: what follows judges the part it recorded, and a run that did not finish does not pass.\n`,
+        ended.how in STOPPED
+          ? `The run ${STOPPED[ended.how]} before it finished${ended.error ? ` (${ended.error})` : ''}: what follows judges the part it recorded, and a run that did not finish does not pass.\n`
+          : `${ended.error}: what follows judges the history as it is, and a run not known to have finished does not pass.\n`,
       );
     const width = Math.max(...[...verdicts, ...(expected ?? []).map((e) => e.verdict)].map((v) => v.checker.length));
     const line = (v: Verdict, mark = MARK[v.status]) => `  ${mark}  ${v.checker.padEnd(width)} ${v.summary}\n`;
@@ -121,12 +133,12 @@ export async function checkCommand(
       if (others.length) out.push('  (--): not asked for by the scenario\n');
       const unknown = expected.filter((e) => e.verdict.status === 'unknown').length;
       out.push(
-        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold${unknown ? ` (${unknown} could not be checked)` : ''}${ended ? `, but the run did not finish (${ended.how})` : ''}\n`,
+        `${passed ? 'PASS' : 'FAIL'}: ${expected.filter((e) => e.holds).length} of ${expected.length} expectations hold${unknown ? ` (${unknown} could not be checked)` : ''}${ended ? `, but ${notFinished(ended)}` : ''}\n`,
       );
     } else {
       for (const v of verdicts) out.push(line(v));
       if (!judgedAny) out.push('FAIL: nothing could be judged: every checker lacked the evidence it needs\n');
-      else if (ended) out.push(`FAIL: the run did not finish (${ended.how})\n`);
+      else if (ended) out.push(`FAIL: ${notFinished(ended)}\n`);
     }
     ctx.out(out.join(''));
   }

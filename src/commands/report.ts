@@ -27,7 +27,7 @@ function timelineWindow(text: string): [number, number] {
  */
 export async function reportCommand(ctx: CommandContext, path: string, opts: { timeline?: string; json?: boolean }): Promise<void> {
   const timeline = opts.timeline === undefined ? undefined : timelineWindow(opts.timeline);
-  const loaded = await loadSavedRun(path);
+  const loaded = await loadSavedRun(path, ctx.say);
   const recorded = join(loaded.dir, 'report.json');
   const plot = { timeline };
   let file: string;

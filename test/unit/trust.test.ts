@@ -372,6 +372,28 @@ describe('3. a run that did not finish is not re-checked into a pass', () => {
     const json = JSON.parse((await fedsim(['check', dir, '--json'])).stdout) as { passed: boolean; ended: unknown };
     expect([json.passed, json.ended]).toEqual([false, { how: 'interrupted', error: 'interrupted by SIGINT' }]);
   }, 60_000);
+
+  it("with the run's expectations too: a run stopped on an error fails though every expectation holds", async () => {
+    const path = file([...op('create', { ws: 'a' }), ...op('write', { ws: 'a', element: 1 }), read('a', [1]), registryLine({ a: 'w' })]);
+    const dir = join(path, '..');
+    writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ name: 'saved', expect: { routing: false, residency: false } }));
+    expect((await fedsim(['check', dir])).code).toBe(0);
+    writeFileSync(join(dir, 'report.json'), JSON.stringify({ scenario: 'saved', ended: 'error', error: 'Node x did not answer' }));
+    const r = await fedsim(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('The run stopped on an error before it finished (Node x did not answer)');
+    expect(r.stdout).toMatch(/FAIL: 2 of 2 expectations hold, but the run did not finish \(error\)\n$/);
+  }, 60_000);
+
+  it('a report.json that cannot be read (cut short as its run was killed) leaves the ending unknown: no pass', async () => {
+    const path = file([...op('write', { ws: 'a', element: 1 }), read('a', [1])]);
+    const dir = join(path, '..');
+    writeFileSync(join(dir, 'report.json'), '{"scenario": "x", "ended": "inter');
+    const r = await fedsim(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${join(dir, 'report.json')} cannot be read (`);
+    expect(r.stdout).toMatch(/FAIL: how the run ended is not known\n$/);
+  }, 60_000);
 });
 
 describe('7. `--json` reaches a slow pipe whole', () => {

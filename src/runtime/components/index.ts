@@ -9,7 +9,7 @@ import { scylla } from './scylla.js';
 
 export { gateway } from './gateway.js';
 export { awaitReady, type CatalogRecord, type ComponentRecord, place, type ReadyWhen } from './record.js';
-export { readinessProbe, replica } from './replica.js';
+export { replica } from './replica.js';
 
 /** The record a node runs as: its flavor's, by the image it got (Cassandra stands in for a Scylla that cannot be had). */
 export function nodeRecord(image: ResolvedImage): CatalogRecord<NodePlan> {

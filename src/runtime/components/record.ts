@@ -9,7 +9,7 @@ import { type Probe, waitUntil } from '../wait.js';
 
 /**
  * One shape for every component fedsim runs (cassandra, scylla, the gateway, prometheus,
- * alertmanager, grafana): a record of what differs between them, and the two functions below that
+ * alertmanager, grafana, a service's replica): a record of what differs between them, and the two functions below that
  * do what is the same (place a container, await it). Bring-up (bringup.ts, monitoring.ts) walks the
  * plan and hands each part to its record; the next component is one more record.
  */

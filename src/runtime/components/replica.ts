@@ -39,7 +39,7 @@ export const replica: ComponentRecord<ReplicaPlan> = {
 
 const serviceOf = (plan: Plan, r: ReplicaPlan): ServicePlan => plan.services.find((s) => s.name === r.service)!;
 
-export function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan, image: string): ContainerSpec {
+function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan, image: string): ContainerSpec {
   return {
     name: r.container,
     Image: image,
@@ -56,7 +56,7 @@ export function replicaContainerSpec(plan: Plan, r: ReplicaPlan, s: ServicePlan,
 }
 
 /** The probe a replica's readiness value stands for; tcp and http are tried from the host at the replica's address. */
-export function readinessProbe(engine: Engine, r: ReplicaPlan, ready: Readiness): Probe {
+function readinessProbe(engine: Engine, r: ReplicaPlan, ready: Readiness): Probe {
   if (ready.tcp !== undefined) return tcpProbe(r.address, ready.tcp);
   if (ready.http) return httpProbe(`http://${r.address}:${ready.http.port}${ready.http.path}`, ready.http.status);
   if (ready.command) return commandProbe(engine, r.container, ready.command);
