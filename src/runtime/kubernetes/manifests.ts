@@ -106,7 +106,7 @@ export function addressObjects(plan: Plan, topologyJson: string): { namespace: V
       name: namespaceOf(plan.federation),
       labels: kubeLabels(plan.federation),
       // The topology travels with the federation (as on Docker's gateways), so status/down can re-plan it.
-      annotations: { [LABEL.topology]: topologyJson, 'io.fedsim.slot': String(plan.slot) },
+      annotations: { [LABEL.topology]: topologyJson, [LABEL.slot]: String(plan.slot) },
     },
   };
   const services: V1Service[] = [];
