@@ -1,6 +1,6 @@
 import { FedsimError } from '../errors.js';
 import { defineKind } from './kind.js';
-import { selectNodes } from './node.js';
+import { PICK, selectNodes } from './node.js';
 
 /**
  * Clock skew on a database node: libfaketime, preloaded into every Cassandra node's JVM by fedsim's
@@ -15,8 +15,7 @@ export const CLOCK_KINDS = [
     target: 'NODE, region:R, cluster:C or all',
     params: {
       offset: { help: 'added to the node’s wall clock (negative: behind)', required: true },
-      pick: { help: 'pick this many of the targeted nodes at random' },
-      seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
+      ...PICK,
     },
     does: "the node's wall clock moved by an offset (libfaketime in its JVM), at run time",
     inverse: 'the offset set back to zero',

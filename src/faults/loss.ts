@@ -2,7 +2,7 @@ import type { Plan } from '../topology/plan.js';
 import { FAULT_RULE_PREFIX, type PacketEffect } from './effects.js';
 import { defineKind } from './kind.js';
 import { parseLinkTarget } from './link.js';
-import { selectNodes } from './node.js';
+import { PICK, selectNodes } from './node.js';
 import type { FaultInput } from './params.js';
 
 /**
@@ -76,8 +76,7 @@ export const LOSS_KINDS = [
     params: {
       percent: { help: 'share of packets dropped', required: true },
       burst: { help: 'drop runs of this many consecutive packets (same share; default: each packet alone)' },
-      pick: { help: 'pick this many of the targeted nodes at random' },
-      seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
+      ...PICK,
     },
     does: 'packets dropped by iptables (in the gateways of a link, or in a node), so TCP retransmits: latency tails, timeouts',
     inverse: 'its iptables rules deleted',

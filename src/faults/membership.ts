@@ -2,7 +2,7 @@ import { FedsimError } from '../errors.js';
 import { containerName, type NodePlan, type Plan } from '../topology/plan.js';
 import type { MemberEffect } from './effects.js';
 import { defineKind } from './kind.js';
-import { selectNodes } from './node.js';
+import { PICK, selectNodes } from './node.js';
 
 /**
  * Membership changes of a Cassandra cluster, each a fault with its inverse, as scylla-cluster-tests'
@@ -94,9 +94,9 @@ const member = (action: MemberEffect['action'], n: NodePlan): MemberEffect => ({
 
 const effectsOf = (m: MemberEffect) => ({ directions: [], toxics: [], disabled: [], nodes: [], members: [m] });
 
-const PICK = {
+const ONE_PICKED = {
+  ...PICK,
   pick: { help: 'pick this many of the targeted nodes at random (decommission and replace act on one: 1)' },
-  seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
 } as const;
 
 export const MEMBERSHIP_KINDS = [
@@ -117,7 +117,7 @@ export const MEMBERSHIP_KINDS = [
     name: 'decommission',
     family: 'membership',
     target: 'NODE, region:R or cluster:C',
-    params: PICK,
+    params: ONE_PICKED,
     does: 'the node decommissioned (`nodetool decommission`: its ranges streamed to the others), then stopped',
     inverse: 'the node back: started empty, bootstrapping its planned token',
     effects: (plan, spec) => effectsOf(member('decommission', oneNode(plan, 'decommission', spec.target, spec.pick, spec.seed))),
@@ -126,7 +126,7 @@ export const MEMBERSHIP_KINDS = [
     name: 'replace',
     family: 'membership',
     target: 'NODE, region:R or cluster:C',
-    params: PICK,
+    params: ONE_PICKED,
     does: 'the node killed, and a new empty node takes over its address and tokens (replace_address_first_boot), streaming its data',
     inverse: 'nothing: the replacement is the planned node (address, token, container); over when it serves',
     instant: true,

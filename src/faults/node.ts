@@ -53,7 +53,8 @@ export function selectNodes(plan: Plan, target: string, pick?: number, seed = 0)
   return pool.slice(0, pick);
 }
 
-const PICK = {
+/** The parameters of `selectNodes`' random choice, for every kind that targets nodes. */
+export const PICK = {
   pick: { help: 'pick this many of the targeted nodes at random' },
   seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
 } as const;

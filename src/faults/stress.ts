@@ -1,6 +1,6 @@
 import { FedsimError } from '../errors.js';
 import { defineKind } from './kind.js';
-import { selectNodes } from './node.js';
+import { PICK, selectNodes } from './node.js';
 
 /**
  * Resource faults on nodes and service replicas, by cgroup limits set on the running container
@@ -15,11 +15,6 @@ import { selectNodes } from './node.js';
  * reclaimed), which is said as one sentence. Memory is for database nodes (a replica has no planned
  * limit to go back to).
  */
-const PICK = {
-  pick: { help: 'pick this many of the targeted nodes at random' },
-  seed: { help: 'the random choice of `pick` (the same seed, the same nodes)' },
-} as const;
-
 export const STRESS_KINDS = [
   defineKind({
     name: 'stress',
